@@ -1,0 +1,80 @@
+"""Command-line entry point: argument parsing and wiring only.
+
+Each verb lives in its own module (``unroot.cli.<verb>``) and is imported only when used, so
+``unroot check`` on the hot path of a CI gate does not pay for the image readers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from unroot import __version__
+from unroot.errors import UnrootError
+
+# verb -> (module, attribute, one-line help shown in --help without importing the module)
+_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "scan": ("unroot.cli.scan", "scan", "Explain why an image or Dockerfile needs root."),
+    "rules": ("unroot.cli.rules", "rules", "List the rules, or explain one."),
+    "check": ("unroot.cli.check", "check", "Check workloads against PSA / SCC-style policy."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = _COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module = importlib.import_module(spec[0])
+        command = getattr(module, spec[1])
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="unroot")
+def cli() -> None:
+    """unroot: why a container needs root, how to run it without, and a gate that enforces it.
+
+    Exit codes: 0 clean, 1 findings at or above --fail-on (or a deny), 2 usage or input error.
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Run the CLI; input errors become one line on stderr and exit code 2."""
+    try:
+        return cli.main(args=argv, prog_name="unroot", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except click.Abort:
+        click.echo("unroot: aborted", err=True)
+        sys.exit(2)
+    except UnrootError as exc:
+        click.echo(f"unroot: error: {_one_line(str(exc))}", err=True)
+        sys.exit(2)
+    except RecursionError:
+        click.echo("unroot: error: input nested too deeply", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("unroot: interrupted", err=True)
+        sys.exit(130)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) or "unknown error"
