@@ -1,0 +1,104 @@
+"""Read a Dockerfile safely and parse it with BuildKit's own parser.
+
+Parser choice: the ``dockerfile`` package wraps BuildKit's Go parser
+(``moby/buildkit/frontend/dockerfile/parser``), so heredocs (``RUN <<EOF``, ``COPY <<EOF``),
+parser directives (``# syntax=``, ``# escape=``), line continuations with either escape
+character, comments inside continuations, ``ONBUILD`` triggers and JSON (exec) versus shell
+form are understood exactly as ``docker build``/``podman build`` (buildah shares this parser)
+understand them, including its errors ("unterminated heredoc"). ``dockerfile-parse`` was
+evaluated too: it is pure Python and keeps comments, but it splits heredoc bodies into bogus
+instructions (each body line becomes an "instruction"), which would make every heredoc-based
+Dockerfile wrong. The Go parser is also fast (microseconds per file) and imports in ~5 ms.
+
+Hostile input is rejected before the parser sees it: files above :data:`MAX_BYTES`, lines
+above :data:`MAX_LINE` characters, NUL bytes and invalid UTF-8 (binary files) each raise
+:class:`~unroot.errors.InputError` with one line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from unroot.dockerfile.model import Heredoc, Instruction
+from unroot.errors import InputError
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_LINE = 65_535
+"""BuildKit's own limit on one physical line."""
+
+_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
+
+
+def read_text(path: str) -> str:
+    """The file's text, or InputError for anything that is not a sane text file."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_BYTES:
+            raise InputError(f"{path}: file too large ({size} bytes, limit {MAX_BYTES})")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return decode(data, path)
+
+
+def decode(data: bytes, name: str) -> str:
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{name}: file too large (limit {MAX_BYTES} bytes)")
+    if b"\x00" in data:
+        raise InputError(f"{name}: binary file (contains NUL bytes), not a Dockerfile")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: binary file (not UTF-8 text), not a Dockerfile") from None
+    return text.removeprefix("\ufeff")
+
+
+def directives(lines: list[str]) -> dict[str, str]:
+    """Parser directives at the top of the file (lower-case keys), as BuildKit reads them."""
+    found: dict[str, str] = {}
+    for line in lines:
+        match = _DIRECTIVE.match(line.strip())
+        if not match:
+            break
+        key = match.group(1).lower()
+        if key in found:
+            break
+        found[key] = match.group(2)
+    return found
+
+
+def parse_instructions(text: str, name: str) -> list[Instruction]:
+    """Instructions of ``text`` with 1-based original line numbers."""
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE:
+            raise InputError(
+                f"{name}:{number}: line too long ({len(line)} characters, limit {MAX_LINE})"
+            )
+    import dockerfile as goparser
+
+    try:
+        commands = goparser.parse_string(text)
+    except goparser.GoParseError as exc:
+        message = " ".join(str(exc).split()) or "parse error"
+        if "no instructions" in message:
+            raise InputError(f"{name}: empty Dockerfile (no instructions)") from None
+        raise InputError(f"{name}: {message}") from None
+    out: list[Instruction] = []
+    for command in commands:
+        out.append(
+            Instruction(
+                cmd=command.cmd.upper(),
+                line=command.start_line,
+                end_line=command.end_line,
+                original=command.original,
+                value=tuple(command.value),
+                flags=tuple(command.flags),
+                json=bool(command.json),
+                heredocs=tuple(Heredoc(h.name, h.content) for h in command.heredocs),
+                sub_cmd=command.sub_cmd.upper() if command.sub_cmd else None,
+            )
+        )
+    return out
