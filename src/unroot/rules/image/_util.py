@@ -1,0 +1,65 @@
+"""Small helpers shared by the image rules (not a rule module: the registry skips ``_*``)."""
+
+from __future__ import annotations
+
+from unroot.findings import Evidence
+from unroot.oci.model import FileEntry
+
+ARBITRARY_UID = 1000000000
+"""Lowest UID OpenShift's restricted SCC hands out (namespace ranges start here)."""
+
+
+def mode_text(entry: FileEntry) -> str:
+    """``0755`` style, with the special bits (``4755`` for setuid)."""
+    return f"{entry.mode & 0o7777:04o}"
+
+
+def owner_text(entry: FileEntry) -> str:
+    return f"{entry.uid}:{entry.gid}"
+
+
+def file_evidence(entry: FileEntry, detail: str | None = None) -> Evidence:
+    """Evidence pointing at an entry of the merged tree: path, layer, mode and owner."""
+    facts = f"mode {mode_text(entry)}, owner {owner_text(entry)}"
+    return Evidence(
+        layer=entry.layer or None,
+        path="/" + entry.path,
+        detail=f"{facts}; {detail}" if detail else facts,
+    )
+
+
+def writable_by_arbitrary_uid(entry: FileEntry) -> bool:
+    """Can a random UID with GID 0 (and no other groups) create files in this directory?
+
+    It is neither the owner nor (usually) any named group, so only the group-0 bits or the
+    "other" bits apply; creating a file needs write and search permission.
+    """
+    if entry.gid == 0 and entry.mode & 0o030 == 0o030:
+        return True
+    return entry.mode & 0o003 == 0o003
+
+
+def dir_problem(tree_entry: FileEntry | None) -> str | None:
+    """Why an arbitrary UID could not write in this directory, or None if it can."""
+    if tree_entry is None:
+        return "does not exist in the image; the runtime creates it owned by root (0755)"
+    if not tree_entry.is_dir:
+        return f"is a {tree_entry.type.value}, not a directory"
+    if writable_by_arbitrary_uid(tree_entry):
+        return None
+    if tree_entry.gid != 0:
+        return (
+            f"is group {tree_entry.gid}, not 0 (mode {mode_text(tree_entry)}, owner "
+            f"{owner_text(tree_entry)})"
+        )
+    return (
+        f"is group 0 but not group-writable (mode {mode_text(tree_entry)}, owner "
+        f"{owner_text(tree_entry)})"
+    )
+
+
+DIR_FIX = (
+    "Make it group 0 and group-writable in the image: "
+    "'RUN mkdir -p {path} && chgrp -R 0 {path} && chmod -R g=u {path}' "
+    "(or 'COPY --chown=1001:0' plus 'chmod g=u')."
+)
