@@ -1,0 +1,170 @@
+"""The host-quirk decision is a pure function of facts: test it on hand-written hosts."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from unroot.runtime.hostconf import (
+    CAP_SYS_RESOURCE,
+    PODMAN_ROOTFUL_NOFILE,
+    PODMAN_ROOTFUL_NPROC,
+    HostFacts,
+    cgroup_layout_from_mounts,
+    decide,
+    has_capability,
+    parse_cap_eff,
+    write_containers_conf,
+)
+
+# A host like the CI machine: root without CAP_SYS_RESOURCE, hybrid cgroups, runc only.
+CI_HOST = HostFacts(
+    euid=0,
+    cap_sys_resource=False,
+    nofile_hard=20000,
+    nproc_hard=96365,
+    cgroup_layout="hybrid",
+    runtimes=("runc",),
+    systemd_running=False,
+    journald_running=False,
+    dev_net_tun_readable=True,
+    newuidmap=True,
+)
+
+
+def conf(facts: HostFacts) -> dict[str, dict[str, object]]:
+    return tomllib.loads(decide(facts).containers_conf)
+
+
+def test_ci_host_keeps_host_ulimits_and_uses_runc_cgroupfs() -> None:
+    settings = decide(CI_HOST)
+    assert settings.global_args == ("--runtime", "runc", "--cgroup-manager", "cgroupfs")
+    parsed = conf(CI_HOST)
+    assert parsed["containers"]["default_ulimits"] == []
+    assert parsed["engine"]["runtime"] == "runc"
+    assert parsed["engine"]["cgroup_manager"] == "cgroupfs"
+    assert settings.problems == ()
+
+
+def test_cap_sys_resource_lets_podman_raise_limits() -> None:
+    facts = dataclasses.replace(CI_HOST, cap_sys_resource=True)
+    assert "default_ulimits" not in conf(facts)["containers"]
+
+
+def test_high_enough_hard_limits_need_no_override() -> None:
+    facts = dataclasses.replace(
+        CI_HOST, nofile_hard=PODMAN_ROOTFUL_NOFILE, nproc_hard=PODMAN_ROOTFUL_NPROC
+    )
+    assert "default_ulimits" not in conf(facts)["containers"]
+
+
+@pytest.mark.parametrize(
+    ("nofile", "nproc"),
+    [(PODMAN_ROOTFUL_NOFILE - 1, PODMAN_ROOTFUL_NPROC), (PODMAN_ROOTFUL_NOFILE, 1024)],
+)
+def test_either_low_limit_triggers_override(nofile: int, nproc: int) -> None:
+    facts = dataclasses.replace(CI_HOST, nofile_hard=nofile, nproc_hard=nproc)
+    assert conf(facts)["containers"]["default_ulimits"] == []
+
+
+def test_rootless_inherits_limits_anyway() -> None:
+    facts = dataclasses.replace(CI_HOST, euid=1000)
+    assert "default_ulimits" not in conf(facts)["containers"]
+
+
+@pytest.mark.parametrize(
+    ("layout", "runtimes", "expected"),
+    [
+        ("hybrid", ("runc", "crun"), "runc"),
+        ("v1", ("runc", "crun"), "runc"),
+        ("unified", ("runc", "crun"), "crun"),
+        ("unified", ("runc",), "runc"),
+        ("hybrid", ("crun",), "crun"),
+    ],
+)
+def test_runtime_choice_follows_cgroup_layout(
+    layout: str, runtimes: tuple[str, ...], expected: str
+) -> None:
+    facts = dataclasses.replace(CI_HOST, cgroup_layout=layout, runtimes=runtimes)  # type: ignore[arg-type]
+    settings = decide(facts)
+    assert settings.runtime == expected
+    assert settings.global_args[:2] == ("--runtime", expected)
+
+
+def test_no_runtime_is_a_problem() -> None:
+    settings = decide(dataclasses.replace(CI_HOST, runtimes=()))
+    assert settings.runtime is None
+    assert "--runtime" not in settings.global_args
+    assert any("runc" in p for p in settings.problems)
+
+
+def test_systemd_cgroup_manager_only_with_systemd() -> None:
+    with_systemd = dataclasses.replace(CI_HOST, systemd_running=True)
+    assert decide(with_systemd).cgroup_manager == "systemd"
+    rootless_v1 = dataclasses.replace(with_systemd, euid=1000)
+    assert decide(rootless_v1).cgroup_manager == "cgroupfs"
+    rootless_v2 = dataclasses.replace(rootless_v1, cgroup_layout="unified")
+    assert decide(rootless_v2).cgroup_manager == "systemd"
+
+
+def test_rootless_problems_name_the_missing_piece() -> None:
+    facts = dataclasses.replace(CI_HOST, euid=1000, dev_net_tun_readable=False, newuidmap=False)
+    problems = " ".join(decide(facts).problems)
+    assert "/dev/net/tun" in problems
+    assert "uidmap" in problems
+    # root does not need either
+    root = dataclasses.replace(facts, euid=0)
+    assert decide(root).problems == ()
+
+
+def test_events_logger_follows_journald() -> None:
+    assert conf(CI_HOST)["engine"]["events_logger"] == "file"
+    with_journald = dataclasses.replace(CI_HOST, journald_running=True)
+    assert "events_logger" not in conf(with_journald)["engine"]
+
+
+def test_decide_is_deterministic() -> None:
+    assert decide(CI_HOST) == decide(dataclasses.replace(CI_HOST))
+
+
+def test_parse_cap_eff_and_bit() -> None:
+    without = "Name:\tx\nCapEff:\t000001fffeffffff\n"
+    with_it = "CapEff:\t000001ffffffffff\n"
+    assert not has_capability(parse_cap_eff(without), CAP_SYS_RESOURCE)
+    assert has_capability(parse_cap_eff(with_it), CAP_SYS_RESOURCE)
+    assert parse_cap_eff("Name:\tx\n") == 0
+
+
+HYBRID_MOUNTS = """\
+tmpfs /sys/fs/cgroup tmpfs rw,relatime,mode=755 0 0
+cgroup /sys/fs/cgroup/cpu cgroup rw,relatime,cpu 0 0
+cgroup /sys/fs/cgroup/memory cgroup rw,relatime,memory 0 0
+cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("mounts", "layout"),
+    [
+        (HYBRID_MOUNTS, "hybrid"),
+        ("\n".join(HYBRID_MOUNTS.splitlines()[:3]), "v1"),
+        ("cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid 0 0\n", "unified"),
+        ("proc /proc proc rw 0 0\n", "none"),
+    ],
+)
+def test_cgroup_layout_from_mounts(mounts: str, layout: str) -> None:
+    assert cgroup_layout_from_mounts(mounts) == layout
+
+
+def test_containers_conf_written_atomically_and_shared(tmp_path: Path) -> None:
+    text = decide(CI_HOST).containers_conf
+    first = write_containers_conf(text, tmp_path)
+    second = write_containers_conf(text, tmp_path)
+    assert first == second
+    assert first.read_text() == text
+    other = write_containers_conf(text + "# other\n", tmp_path)
+    assert other != first
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, other.name])
