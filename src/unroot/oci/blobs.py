@@ -1,0 +1,213 @@
+"""Where the files of an image layout or archive live: a directory, or a tar read in place.
+
+Readers ask a :class:`Source` for named files (``index.json``, ``blobs/sha256/...``,
+``manifest.json``); the same layout code then serves ``oci:DIR`` and ``oci-archive:FILE``.
+A tar source never extracts: it indexes the outer archive's members once with
+:mod:`tarfile` (a handful of members, so its per-entry cost does not matter) and reads a
+member by seeking to its data offset.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tarfile
+from typing import BinaryIO, Protocol
+
+from unroot.errors import InputError
+
+MAX_JSON = 4 * 1024 * 1024
+"""Largest index, manifest, config or docker manifest.json accepted."""
+MAX_MEMBERS = 1_000_000
+
+_DIGEST = re.compile(r"^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
+
+
+def check_digest(digest: object, what: str) -> str:
+    """A digest string safe to turn into a blob path (no traversal, known algorithm)."""
+    if not isinstance(digest, str) or not _DIGEST.match(digest):
+        raise InputError(f"{what} has an invalid digest {str(digest)[:80]!r}")
+    return digest
+
+
+def blob_path(digest: str) -> str:
+    algo, _, hexpart = digest.partition(":")
+    return f"blobs/{algo}/{hexpart}"
+
+
+class Source(Protocol):
+    """Named files of a layout or archive."""
+
+    label: str
+
+    def exists(self, name: str) -> bool: ...
+
+    def size(self, name: str) -> int: ...
+
+    def open(self, name: str) -> tuple[BinaryIO, int]:
+        """A binary stream positioned at the file's start, and how many bytes belong to it."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def read_small(source: Source, name: str, what: str, cap: int = MAX_JSON) -> bytes:
+    """The whole file, refusing anything above ``cap`` bytes."""
+    if not source.exists(name):
+        raise InputError(f"{source.label}: {what} {name} is missing")
+    size = source.size(name)
+    if size > cap:
+        raise InputError(f"{source.label}: {what} {name} is {size} bytes (limit {cap})")
+    stream, length = source.open(name)
+    try:
+        data = stream.read(length)
+    finally:
+        stream.close()
+    if len(data) != length:
+        raise InputError(f"{source.label}: {what} {name} is truncated")
+    return data
+
+
+def _clean(name: str) -> str:
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise InputError(f"refusing path with '..': {name!r}")
+    return "/".join(parts)
+
+
+class DirSource:
+    """Files under a directory (an OCI image layout)."""
+
+    def __init__(self, root: str) -> None:
+        if not os.path.isdir(root):
+            raise InputError(f"{root}: not a directory")
+        self.root = root
+        self.label = root
+
+    def _path(self, name: str) -> str:
+        return os.path.join(self.root, _clean(name))
+
+    def exists(self, name: str) -> bool:
+        return os.path.isfile(self._path(name))
+
+    def size(self, name: str) -> int:
+        try:
+            return os.stat(self._path(name)).st_size
+        except OSError as exc:
+            raise InputError(f"{self.label}: cannot read {name}: {exc.strerror}") from None
+
+    def open(self, name: str) -> tuple[BinaryIO, int]:
+        path = self._path(name)
+        try:
+            stream = open(path, "rb")  # noqa: SIM115 - the caller closes it
+            size = os.fstat(stream.fileno()).st_size
+        except OSError as exc:
+            raise InputError(f"{self.label}: cannot read {name}: {exc.strerror}") from None
+        return stream, size
+
+    def close(self) -> None:
+        pass
+
+
+class _Window:
+    """A read-only view of ``size`` bytes at ``offset`` of a shared file."""
+
+    def __init__(self, fh: BinaryIO, offset: int, size: int) -> None:
+        self._fh = fh
+        self._pos = offset
+        self._end = offset + size
+
+    def read(self, n: int = -1) -> bytes:
+        left = self._end - self._pos
+        if left <= 0:
+            return b""
+        if n < 0 or n > left:
+            n = left
+        self._fh.seek(self._pos)
+        data = self._fh.read(n)
+        self._pos += len(data)
+        return data
+
+    def close(self) -> None:
+        pass
+
+
+class TarSource:
+    """Files inside a tar archive (oci-archive, docker-archive), read in place."""
+
+    def __init__(self, path: str) -> None:
+        self.label = path
+        try:
+            self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot open: {exc.strerror}") from None
+        self._members: dict[str, tarfile.TarInfo] = {}
+        try:
+            with tarfile.open(fileobj=self._fh, mode="r:") as tf:
+                for i, info in enumerate(tf):
+                    if i >= MAX_MEMBERS:
+                        raise InputError(f"{path}: archive has more than {MAX_MEMBERS} members")
+                    try:
+                        self._members[_clean(info.name)] = info
+                    except InputError:
+                        continue  # never looked up; a hostile name cannot be reached
+        except tarfile.TarError as exc:
+            self._fh.close()
+            raise InputError(f"{path}: not a readable tar archive ({exc})") from None
+        except InputError:
+            self._fh.close()
+            raise
+
+    def _member(self, name: str) -> tarfile.TarInfo | None:
+        key = _clean(name)
+        for _ in range(16):
+            info = self._members.get(key)
+            if info is None:
+                return None
+            if info.isfile():
+                return info
+            if info.issym():
+                base = key.rsplit("/", 1)[0] if "/" in key else ""
+                target = info.linkname
+                joined = target if target.startswith("/") or not base else f"{base}/{target}"
+                key = _normalise(joined)
+            elif info.islnk():
+                key = _normalise(info.linkname)
+            else:
+                return None
+        return None
+
+    def exists(self, name: str) -> bool:
+        return self._member(name) is not None
+
+    def size(self, name: str) -> int:
+        info = self._member(name)
+        if info is None:
+            raise InputError(f"{self.label}: {name} is missing")
+        return info.size
+
+    def open(self, name: str) -> tuple[BinaryIO, int]:
+        info = self._member(name)
+        if info is None:
+            raise InputError(f"{self.label}: {name} is missing")
+        window = _Window(self._fh, info.offset_data, info.size)
+        return window, info.size  # type: ignore[return-value]
+
+    def names(self) -> list[str]:
+        return list(self._members)
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _normalise(path: str) -> str:
+    out: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(part)
+    return "/".join(out)

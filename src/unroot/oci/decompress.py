@@ -1,0 +1,350 @@
+"""Streaming layer decoders: gzip (python-isal), zstd (zstandard) or none, picked by magic bytes.
+
+Why magic bytes win over the media type: ``docker save`` calls every layer ``layer.tar`` and
+some registries label zstd layers as gzip; the first four bytes never lie. A media type that
+names an unsupported compression with no recognised magic is rejected.
+
+A :class:`LayerStream` reads the compressed blob once, in 256 KiB chunks. In the same pass it
+hashes the compressed bytes (the layer digest is checked at :meth:`LayerStream.finish`, no
+second read) and counts them (the declared size is checked too). Output is handed out in
+pieces of at most :data:`OUT_CHUNK` bytes, so memory stays bounded whatever the ratio.
+
+Bomb guard (:class:`Limits`): a cap on the uncompressed bytes of one layer, and a cap on the
+ratio uncompressed/compressed that applies once the output passed ``ratio_floor`` bytes, so a
+bomb fails within a second instead of grinding through gigabytes.
+
+Truncation: gzip must end at a member boundary (isal reports ``eof``); zstd streams are
+checked by walking the frame and block headers of the compressed bytes (zstandard's streaming
+reader returns a short read on a cut frame instead of failing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO, cast
+
+import isal.isal_zlib as isal_zlib
+import zstandard
+
+from unroot.errors import InputError
+
+_IsalError = cast("type[Exception]", isal_zlib.error)  # the stub mistypes it
+IN_CHUNK = 256 * 1024
+OUT_CHUNK = 1024 * 1024
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_OTHER_MAGIC = {
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x04\x22\x4d\x18": "lz4",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Decompression bomb guard for one layer."""
+
+    max_uncompressed: int = 64 << 30
+    """Largest uncompressed layer accepted (64 GiB)."""
+    max_ratio: int = 2000
+    """Largest uncompressed/compressed ratio (gzip cannot exceed ~1032)."""
+    ratio_floor: int = 256 << 20
+    """The ratio is only judged once this many bytes came out (tiny layers compress well)."""
+
+
+def sniff(head: bytes, media_type: str = "") -> str:
+    """Which decoder a blob needs: "gzip", "zstd" or "none"."""
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(ZSTD_MAGIC):
+        return "zstd"
+    for magic, name in _OTHER_MAGIC.items():
+        if head.startswith(magic):
+            raise InputError(f"layer is {name}-compressed, which OCI images do not use")
+    lowered = media_type.lower()
+    for name in ("bzip2", "xz", "lz4"):
+        if lowered.endswith("+" + name):
+            raise InputError(f"unsupported layer media type {media_type}")
+    return "none"
+
+
+class _ZstdFrameWalker:
+    """Tracks zstd frame/block boundaries over the compressed bytes, to detect truncation."""
+
+    __slots__ = ("_checksum", "_frame_header_rest", "_hdr", "_skip", "_state")
+
+    # states: 0 = expect frame magic, 1 = frame header descriptor, 2 = rest of frame header,
+    # 3 = block header, 4 = skippable frame size
+    def __init__(self) -> None:
+        self._state = 0
+        self._skip = 0
+        self._hdr = b""
+        self._frame_header_rest = 0
+        self._checksum = False
+
+    def feed(self, data: bytes) -> None:
+        pos = 0
+        end = len(data)
+        while pos < end:
+            if self._skip:
+                step = min(self._skip, end - pos)
+                self._skip -= step
+                pos += step
+                continue
+            need = {0: 4, 1: 1, 3: 3, 4: 4}.get(self._state, 0)
+            if self._state == 2:
+                need = self._frame_header_rest
+            take = min(need - len(self._hdr), end - pos)
+            self._hdr += data[pos : pos + take]
+            pos += take
+            if len(self._hdr) < need:
+                return
+            hdr, self._hdr = self._hdr, b""
+            self._advance(hdr)
+
+    def _advance(self, hdr: bytes) -> None:
+        state = self._state
+        if state == 0:
+            if hdr == ZSTD_MAGIC:
+                self._state = 1
+            elif hdr[1:] == b"\x2a\x4d\x18" and hdr[0] & 0xF0 == 0x50:
+                self._state = 4
+            else:
+                raise InputError("zstd stream has garbage between frames")
+        elif state == 1:
+            fhd = hdr[0]
+            single = bool(fhd & 0x20)
+            fcs_flag = fhd >> 6
+            fcs = (1 if single else 0, 2, 4, 8)[fcs_flag]
+            did = (0, 1, 2, 4)[fhd & 3]
+            self._checksum = bool(fhd & 4)
+            rest = (0 if single else 1) + did + fcs
+            if rest:
+                self._frame_header_rest = rest
+                self._state = 2
+            else:
+                self._state = 3
+        elif state == 2:
+            self._state = 3
+        elif state == 3:
+            value = int.from_bytes(hdr, "little")
+            last = value & 1
+            btype = (value >> 1) & 3
+            bsize = value >> 3
+            if btype == 3:
+                raise InputError("zstd stream has a reserved block type (corrupt)")
+            self._skip = 1 if btype == 1 else bsize
+            if last:
+                self._skip += 4 if self._checksum else 0
+                self._state = 0
+        elif state == 4:
+            self._skip = int.from_bytes(hdr, "little")
+            self._state = 0
+
+    @property
+    def at_boundary(self) -> bool:
+        return self._state == 0 and not self._skip and not self._hdr
+
+
+class _HashingSource:
+    """File-like wrapper that hashes, counts and (for zstd) walks what the decoder reads."""
+
+    def __init__(self, src: BinaryIO, hasher: hashlib._Hash | None, limit: int | None) -> None:
+        self.src = src
+        self.hasher = hasher
+        self.count = 0
+        self.limit = limit
+        self.walker: _ZstdFrameWalker | None = None
+
+    def read(self, n: int = -1) -> bytes:
+        if self.limit is not None:
+            left = self.limit - self.count
+            if left <= 0:
+                return b""
+            if n < 0 or n > left:
+                n = left
+        data = self.src.read(n)
+        if data:
+            self.count += len(data)
+            if self.hasher is not None:
+                self.hasher.update(data)
+            if self.walker is not None:
+                self.walker.feed(data)
+        return data
+
+
+class LayerStream:
+    """One pass over a (possibly compressed) layer blob: uncompressed chunks out, then verify.
+
+    ``expected_digest`` ("sha256:..."), when given, is checked against the compressed bytes;
+    ``expected_size`` against their count. ``read_limit`` stops reading at that many bytes
+    (an archive member's end). ``label`` names the layer in error messages. With
+    ``digest_of_uncompressed_only`` the digest is a diff_id (docker-archive), checked only when
+    the blob turns out to be stored uncompressed.
+    """
+
+    def __init__(
+        self,
+        src: BinaryIO,
+        *,
+        media_type: str = "",
+        expected_digest: str = "",
+        expected_size: int | None = None,
+        read_limit: int | None = None,
+        limits: Limits | None = None,
+        label: str = "layer",
+        digest_of_uncompressed_only: bool = False,
+    ) -> None:
+        hasher = None
+        self._algo = ""
+        if expected_digest:
+            algo, _, hexpart = expected_digest.partition(":")
+            if algo not in ("sha256", "sha512") or not hexpart:
+                raise InputError(f"{label}: unsupported digest {expected_digest!r}")
+            self._algo = algo
+            hasher = hashlib.new(algo)
+        self._src = _HashingSource(src, hasher, read_limit)
+        self._media_type = media_type
+        self._expected_digest = expected_digest
+        self._expected_size = expected_size
+        self._limits = limits or Limits()
+        self._label = label
+        self._digest_if_plain = digest_of_uncompressed_only
+        self.uncompressed = 0
+        self.kind = ""
+
+    # -- decoding -----------------------------------------------------------------------
+    def chunks(self) -> Iterator[bytes]:
+        """Uncompressed data in chunks of at most OUT_CHUNK bytes."""
+        src = self._src
+        head = src.read(IN_CHUNK)
+        self.kind = sniff(head, self._media_type)
+        if self.kind == "gzip":
+            yield from self._gzip(head)
+        elif self.kind == "zstd":
+            yield from self._zstd(head)
+        else:
+            yield from self._plain(head)
+
+    def _account(self, n: int) -> None:
+        self.uncompressed += n
+        limits = self._limits
+        if self.uncompressed > limits.max_uncompressed:
+            raise InputError(
+                f"{self._label} decompresses to more than {limits.max_uncompressed} bytes "
+                "(decompression bomb?)"
+            )
+        if self.uncompressed > limits.ratio_floor and self.uncompressed > limits.max_ratio * max(
+            self._src.count, 1
+        ):
+            raise InputError(
+                f"{self._label} expands more than {limits.max_ratio}x (decompression bomb?)"
+            )
+
+    def _plain(self, head: bytes) -> Iterator[bytes]:
+        data = head
+        read = self._src.read
+        while data:
+            self._account(len(data))
+            yield data
+            data = read(IN_CHUNK)
+
+    def _gzip(self, head: bytes) -> Iterator[bytes]:
+        read = self._src.read
+        decomp = isal_zlib.decompressobj(wbits=31)
+        data = head
+        in_member = True
+        trailing = False
+        while data:
+            while data and not trailing:
+                if not in_member:
+                    if not data.startswith(GZIP_MAGIC[: len(data)]):
+                        # Not a new member: padding or garbage after the last one. The digest
+                        # covers it; decoding stops here.
+                        trailing = True
+                        break
+                    decomp = isal_zlib.decompressobj(wbits=31)
+                    in_member = True
+                try:
+                    out = decomp.decompress(data, OUT_CHUNK)
+                except _IsalError as exc:
+                    raise InputError(f"{self._label}: corrupt gzip data ({exc})") from None
+                if out:
+                    self._account(len(out))
+                    yield out
+                if decomp.eof:
+                    in_member = False
+                    data = decomp.unused_data
+                else:
+                    data = decomp.unconsumed_tail
+            data = read(IN_CHUNK)
+        while in_member and not decomp.eof:
+            # Output held back by the OUT_CHUNK cap when the input ran out.
+            try:
+                out = decomp.decompress(b"", OUT_CHUNK)
+            except _IsalError as exc:
+                raise InputError(f"{self._label}: corrupt gzip data ({exc})") from None
+            if not out:
+                break
+            self._account(len(out))
+            yield out
+        if in_member and not decomp.eof:
+            raise InputError(f"{self._label}: gzip stream is truncated")
+
+    def _zstd(self, head: bytes) -> Iterator[bytes]:
+        walker = _ZstdFrameWalker()
+        walker.feed(head)
+        src = self._src
+        src.walker = walker
+        prefixed: Any = _Prefixed(head, src)
+        dctx = zstandard.ZstdDecompressor()
+        reader = dctx.stream_reader(prefixed, read_size=IN_CHUNK, read_across_frames=True)
+        try:
+            while True:
+                out = reader.read(OUT_CHUNK)
+                if not out:
+                    break
+                self._account(len(out))
+                yield out
+        except zstandard.ZstdError as exc:
+            raise InputError(f"{self._label}: corrupt zstd data ({exc})") from None
+        if not walker.at_boundary:
+            raise InputError(f"{self._label}: zstd stream is truncated")
+
+    # -- verification -------------------------------------------------------------------
+    def finish(self) -> None:
+        """Read what the decoder did not need, then check the size and digest."""
+        src = self._src
+        src.walker = None
+        while src.read(IN_CHUNK):
+            pass
+        label = self._label
+        if self._expected_size is not None and src.count != self._expected_size:
+            raise InputError(
+                f"{label}: size is {src.count} bytes, the manifest says {self._expected_size}"
+            )
+        if src.hasher is not None and (self.kind == "none" or not self._digest_if_plain):
+            actual = f"{self._algo}:{src.hasher.hexdigest()}"
+            if actual != self._expected_digest:
+                raise InputError(f"{label}: digest mismatch (content is {actual})")
+
+    @property
+    def compressed(self) -> int:
+        return self._src.count
+
+
+class _Prefixed:
+    """Replays already-read head bytes before reading on from the source."""
+
+    def __init__(self, head: bytes, src: _HashingSource) -> None:
+        self._head = head
+        self._src = src
+
+    def read(self, n: int = -1) -> bytes:
+        if self._head:
+            out, self._head = self._head, b""
+            return out
+        return self._src.read(n)

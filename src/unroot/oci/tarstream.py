@@ -1,0 +1,451 @@
+"""A minimal streaming tar reader: 512-byte headers in, entries out, file data skipped.
+
+Why not :mod:`tarfile`: it costs ~17 µs per entry (38 µs with PAX headers) against 2-5 µs for
+a parser that only looks at the fields a scan needs (see ``perf-notes.md``), and a layer scan
+must stay within 1.25x of plain decompression. The parser is checked against ``tarfile`` by
+property tests (``tests/oci/test_tarstream.py``).
+
+What it understands: ustar/v7/GNU headers (octal and base-256 numbers), GNU long names and
+long link names (``L``/``K``), PAX extended (``x``) and global (``g``) headers with ``path``,
+``linkpath``, ``size``, ``uid``, ``gid``, ``uname``/``gname`` ignored, and
+``SCHILY.xattr.*`` (values kept as raw bytes, e.g. ``security.capability``).
+
+Bounded memory: PAX and GNU long-name payloads are capped (:data:`MAX_META`); file data is
+never buffered unless the caller asks for it via ``want(name, size)``, and then only files no
+larger than the caller's cap are read. Header checksums are verified for the first header of
+a stream and for any header without ustar magic; a stream's integrity otherwise rests on the
+layer digest, which is stronger and checked by the caller (a full byte sum costs ~3.5 µs per
+header, as much as the rest of the parse).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from unroot.errors import InputError
+
+BLOCK = 512
+MAX_META = 1 << 20
+"""Largest PAX header or GNU long name/link payload accepted (1 MiB)."""
+MAX_NAME = 1 << 16
+"""Longest path or link name accepted, in bytes."""
+MAX_SIZE = 1 << 46
+"""Largest member size accepted (64 TiB): anything above is a corrupt or hostile header."""
+
+# type flags as single bytes
+REG = b"0"
+AREG = b"\0"
+LNK = b"1"
+SYM = b"2"
+CHR = b"3"
+BLK = b"4"
+DIR = b"5"
+FIFO = b"6"
+CONT = b"7"
+GNU_LONGNAME = b"L"
+GNU_LONGLINK = b"K"
+PAX_HDR = b"x"
+PAX_GLOBAL = b"g"
+GNU_SPARSE = b"S"
+
+_REGULAR = (REG, AREG, CONT)
+_KNOWN = frozenset((REG, AREG, CONT, LNK, SYM, CHR, BLK, DIR, FIFO))
+_USTAR = b"ustar\x0000"
+_ZERO = bytes(BLOCK)
+_EXTENDED = (PAX_HDR, PAX_GLOBAL, GNU_LONGNAME, GNU_LONGLINK)
+
+
+class TarEntry:
+    """One member of the archive, with the fields a scan uses.
+
+    ``type`` is the normalised type flag: one of ``b"0"`` (regular; ``\\0`` and ``7`` map to
+    it, as do unknown flags, like :mod:`tarfile`), ``1`` hardlink, ``2`` symlink, ``3`` char,
+    ``4`` block, ``5`` dir, ``6`` fifo. ``data`` holds the content when the caller's ``want``
+    predicate asked for it.
+    """
+
+    __slots__ = (
+        "data",
+        "devmajor",
+        "devminor",
+        "gid",
+        "linkname",
+        "mode",
+        "name",
+        "size",
+        "type",
+        "uid",
+        "xattrs",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        type: bytes,
+        mode: int,
+        uid: int,
+        gid: int,
+        size: int,
+        linkname: str,
+        xattrs: dict[str, bytes] | None,
+        devmajor: int,
+        devminor: int,
+    ) -> None:
+        self.name = name
+        self.type = type
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.size = size
+        self.linkname = linkname
+        self.xattrs = xattrs
+        self.devmajor = devmajor
+        self.devminor = devminor
+        self.data: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"TarEntry({self.name!r}, type={self.type!r}, mode={self.mode:o}, size={self.size})"
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _nts(field: bytes) -> bytes:
+    i = field.find(b"\0")
+    return field if i < 0 else field[:i]
+
+
+def parse_number(field: bytes) -> int:
+    """An octal or GNU base-256 numeric header field; negative or malformed is an error."""
+    if field[0] & 0x80:
+        if field[0] != 0x80:
+            raise InputError("tar header has a negative number field")
+        return int.from_bytes(field[1:], "big")
+    text = _nts(field).strip()
+    if not text:
+        return 0
+    try:
+        return int(text, 8)
+    except ValueError:
+        raise InputError(f"tar header has an invalid number field {text[:20]!r}") from None
+
+
+def _checksum_ok(header: bytes) -> bool:
+    try:
+        stored = parse_number(header[148:156])
+    except InputError:
+        return False
+    unsigned = sum(header) - sum(header[148:156]) + 8 * 32
+    if stored == unsigned:
+        return True
+    signed = unsigned - 2 * sum(b for b in header if b > 127)
+    return stored == signed
+
+
+def parse_pax(payload: bytes) -> dict[bytes, bytes]:
+    """Split a PAX extended header into raw key/value pairs (``len key=value\\n`` records)."""
+    out: dict[bytes, bytes] = {}
+    pos = 0
+    end = len(payload)
+    while pos < end:
+        if payload[pos] == 0:  # some writers pad with NULs
+            break
+        sp = payload.find(b" ", pos, pos + 24)
+        if sp < 0:
+            raise InputError("malformed PAX header record")
+        try:
+            length = int(payload[pos:sp])
+        except ValueError:
+            raise InputError("malformed PAX header record length") from None
+        if length <= sp - pos + 1 or pos + length > end:
+            raise InputError("malformed PAX header record length")
+        record = payload[sp + 1 : pos + length]
+        if not record.endswith(b"\n"):
+            raise InputError("malformed PAX header record (no newline)")
+        eq = record.find(b"=")
+        if eq < 0:
+            raise InputError("malformed PAX header record (no '=')")
+        out[record[:eq]] = record[eq + 1 : -1]
+        pos += length
+    return out
+
+
+class _Pending:
+    """Per-entry overrides collected from PAX and GNU long-name headers."""
+
+    __slots__ = ("gid", "linkname", "name", "size", "uid", "xattrs")
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.linkname: str | None = None
+        self.size: int | None = None
+        self.uid: int | None = None
+        self.gid: int | None = None
+        self.xattrs: dict[str, bytes] | None = None
+
+    def apply_pax(self, fields: dict[bytes, bytes]) -> None:
+        for key, value in fields.items():
+            if key == b"path":
+                self.name = _decode(value)
+            elif key == b"linkpath":
+                self.linkname = _decode(value)
+            elif key == b"size":
+                self.size = _pax_int(key, value)
+            elif key == b"uid":
+                self.uid = _pax_int(key, value)
+            elif key == b"gid":
+                self.gid = _pax_int(key, value)
+            elif key.startswith(b"SCHILY.xattr."):
+                if self.xattrs is None:
+                    self.xattrs = {}
+                self.xattrs[_decode(key[13:])] = value
+
+
+def _pax_int(key: bytes, value: bytes) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise InputError(
+            f"PAX header field {key.decode('ascii', 'replace')} is not a number"
+        ) from None
+    if number < 0 or number > MAX_SIZE:
+        raise InputError(f"PAX header field {key.decode('ascii', 'replace')} is out of range")
+    return number
+
+
+def iter_tar(
+    chunks: Iterable[bytes],
+    want: Callable[[str, int], bool] | None = None,
+    max_data: int = 256 * 1024,
+) -> Iterator[TarEntry]:
+    """Yield the entries of the tar stream made of ``chunks`` (any sizes), in order.
+
+    For a regular file, ``want(name, size)`` (only asked when ``size <= max_data``) decides
+    whether its content is read into ``entry.data``; everything else is skipped without
+    being copied. Stops at the end-of-archive block or at the end of the input when it falls
+    on a header boundary; a stream cut anywhere else is an :class:`InputError`.
+    """
+    it = iter(chunks)
+    buf = b""
+    pos = 0
+    first = True
+    global_pax: dict[bytes, bytes] = {}
+    pending: _Pending | None = None
+    global_over: _Pending | None = None
+    mode_cache: dict[bytes, int] = {}
+    id_cache: dict[bytes, int] = {}
+
+    def refill(need: int) -> None:
+        """Make ``buf[pos:pos+need]`` available (need is small: one header)."""
+        nonlocal buf, pos
+        parts = [buf[pos:]]
+        have = len(parts[0])
+        while have < need:
+            chunk = next(it, None)
+            if chunk is None:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        buf = b"".join(parts)
+        pos = 0
+
+    def read_exact(n: int, padded: int) -> bytes:
+        """Return the next ``n`` bytes and consume ``padded`` (>= n) bytes."""
+        nonlocal buf, pos
+        if pos + padded <= len(buf):
+            out = buf[pos : pos + n]
+            pos += padded
+            return out
+        parts = [buf[pos:]]
+        have = len(parts[0])
+        while have < padded:
+            chunk = next(it, None)
+            if chunk is None:
+                raise InputError("tar stream is truncated inside a member's data")
+            parts.append(chunk)
+            have += len(chunk)
+        joined = b"".join(parts)
+        buf = joined
+        pos = padded
+        return joined[:n]
+
+    def skip(padded: int) -> None:
+        nonlocal buf, pos
+        left = padded - (len(buf) - pos)
+        if left <= 0:
+            pos += padded
+            return
+        while True:
+            chunk = next(it, None)
+            if chunk is None:
+                raise InputError("tar stream is truncated inside a member's data")
+            n = len(chunk)
+            if n >= left:
+                buf = chunk
+                pos = left
+                return
+            left -= n
+
+    while True:
+        if len(buf) - pos < BLOCK:
+            refill(BLOCK)
+            avail = len(buf)
+            if avail == 0:
+                if pending is not None:
+                    raise InputError("tar stream ends after an extended header")
+                return
+            if avail < BLOCK:
+                raise InputError("tar stream is truncated inside a header")
+        header = buf[pos : pos + BLOCK]
+        pos += BLOCK
+        if header == _ZERO:
+            if pending is not None:
+                raise InputError("tar stream ends after an extended header")
+            return
+        magic = header[257:265]
+        if first or magic[:5] != b"ustar":
+            if not _checksum_ok(header):
+                raise InputError("tar header checksum mismatch (not a tar stream or corrupt)")
+            first = False
+        typ = header[156:157]
+
+        # -- size ---------------------------------------------------------------------
+        field = header[124:136]
+        if field[0] & 0x80:
+            size = parse_number(field)
+        else:
+            try:
+                size = int(_nts(field) or b"0", 8)
+            except ValueError:
+                size = parse_number(field)
+        if typ not in _EXTENDED:
+            if pending is not None and pending.size is not None:
+                size = pending.size
+            elif global_over is not None and global_over.size is not None:
+                size = global_over.size
+        if size > MAX_SIZE:
+            raise InputError(f"tar member size {size} is absurd")
+        padded = (size + 511) & ~511
+
+        # -- extended headers ----------------------------------------------------------
+        if typ in _EXTENDED:
+            if size > MAX_META:
+                kind = "PAX" if typ in (PAX_HDR, PAX_GLOBAL) else "GNU long name"
+                raise InputError(f"{kind} header of {size} bytes exceeds the {MAX_META} limit")
+            payload = read_exact(size, padded)
+            if pending is None and typ != PAX_GLOBAL:
+                pending = _Pending()
+            if typ == PAX_HDR:
+                assert pending is not None
+                pending.apply_pax(parse_pax(payload))
+            elif typ == PAX_GLOBAL:
+                global_pax.update(parse_pax(payload))
+                global_over = _Pending()
+                global_over.apply_pax(global_pax)
+            elif typ == GNU_LONGNAME:
+                assert pending is not None
+                pending.name = _decode(_nts(payload))
+            else:
+                assert pending is not None
+                pending.linkname = _decode(_nts(payload))
+            continue
+
+        # -- the member itself ----------------------------------------------------------
+        raw_mode = header[100:108]
+        mode = mode_cache.get(raw_mode)
+        if mode is None:
+            mode = parse_number(raw_mode) & 0o7777
+            if len(mode_cache) < 4096:
+                mode_cache[raw_mode] = mode
+        raw = header[108:116]
+        uid = id_cache.get(raw)
+        if uid is None:
+            uid = parse_number(raw)
+            if len(id_cache) < 4096:
+                id_cache[raw] = uid
+        raw = header[116:124]
+        gid = id_cache.get(raw)
+        if gid is None:
+            gid = parse_number(raw)
+            if len(id_cache) < 4096:
+                id_cache[raw] = gid
+
+        name_b = _nts(header[0:100])
+        if magic == _USTAR:
+            prefix = _nts(header[345:500])
+            if prefix:
+                name_b = prefix + b"/" + name_b
+        name = _decode(name_b)
+        linkname = ""
+        if typ in (LNK, SYM):
+            linkname = _decode(_nts(header[157:257]))
+
+        devmajor = devminor = 0
+        if typ in (CHR, BLK):
+            devmajor = parse_number(header[329:337]) if header[329] else 0
+            devminor = parse_number(header[337:345]) if header[337] else 0
+
+        xattrs: dict[str, bytes] | None = None
+        if global_over is not None:
+            if global_over.name is not None:
+                name = global_over.name
+            if global_over.linkname is not None:
+                linkname = global_over.linkname
+            if global_over.uid is not None:
+                uid = global_over.uid
+            if global_over.gid is not None:
+                gid = global_over.gid
+            if global_over.xattrs is not None:
+                xattrs = dict(global_over.xattrs)
+        if pending is not None:
+            if pending.name is not None:
+                name = pending.name
+            if pending.linkname is not None:
+                linkname = pending.linkname
+            if pending.uid is not None:
+                uid = pending.uid
+            if pending.gid is not None:
+                gid = pending.gid
+            if pending.xattrs is not None:
+                xattrs = {**xattrs, **pending.xattrs} if xattrs else pending.xattrs
+            pending = None
+
+        if len(name) > MAX_NAME or len(linkname) > MAX_NAME:
+            raise InputError("tar member name is longer than the 64 KiB limit")
+
+        if typ not in _KNOWN:
+            if typ == GNU_SPARSE:
+                raise InputError(f"GNU sparse member {name!r} is not supported")
+            typ = REG
+        elif typ in (AREG, CONT):
+            typ = REG
+        if typ == REG and name.endswith("/"):
+            typ = DIR
+        if typ == DIR:
+            name = name.rstrip("/")
+
+        entry = TarEntry(name, typ, mode, uid, gid, size, linkname, xattrs, devmajor, devminor)
+        if padded:
+            if typ == REG and size <= max_data and want is not None and want(name, size):
+                entry.data = read_exact(size, padded)
+            else:
+                skip(padded)
+        yield entry
+
+
+__all__ = [
+    "BLK",
+    "CHR",
+    "DIR",
+    "FIFO",
+    "LNK",
+    "MAX_META",
+    "MAX_NAME",
+    "REG",
+    "SYM",
+    "TarEntry",
+    "iter_tar",
+    "parse_number",
+    "parse_pax",
+]
