@@ -5,9 +5,17 @@ Only generally useful things belong here; each test folder keeps its own fixture
 
 from __future__ import annotations
 
+import hashlib
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import pytest
+
+if TYPE_CHECKING:
+    from unroot.runtime.podman import Podman
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,3 +33,75 @@ def shared_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared conformance corpus not found at {path} (expected beside the repo)")
     return path
+
+
+@pytest.fixture(scope="session")
+def podman() -> Podman:
+    """The host-configured podman adapter; skips when podman is not installed."""
+    from unroot.errors import ToolError
+    from unroot.runtime.podman import Podman
+
+    try:
+        return Podman.detect()
+    except ToolError as exc:
+        pytest.skip(f"podman not usable here ({exc}); `make test` installs it")
+
+
+@pytest.fixture(scope="session")
+def base_images(podman: Podman) -> dict[str, str]:
+    """Make sure the local base images exist (built once, cached); returns name -> tag.
+
+    ``make test`` builds them before pytest starts; this keeps a bare ``pytest`` run working.
+    """
+    script = REPO_ROOT / "scripts" / "build_base.py"
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"building base images failed:\n{proc.stderr[-4000:]}")
+    return {
+        "debian": "localhost/unroot-base/debian:bookworm",
+        "busybox": "localhost/unroot-base/busybox:latest",
+    }
+
+
+class ImageBuilder(Protocol):
+    """``build_image(name, containerfile, files=None) -> tag``."""
+
+    def __call__(
+        self, name: str, containerfile: str, files: dict[str, str | bytes] | None = None
+    ) -> str: ...
+
+
+@pytest.fixture(scope="session")
+def build_image(podman: Podman, base_images: dict[str, str]) -> ImageBuilder:
+    """Build a Containerfile (plus files for its context) into a content-tagged local image.
+
+    The tag is ``localhost/unroot-test/NAME:HASH`` with HASH over the Containerfile and files,
+    so an unchanged image is reused across runs and parallel workers never clash.
+    """
+
+    def build(name: str, containerfile: str, files: dict[str, str | bytes] | None = None) -> str:
+        files = files or {}
+        digest = hashlib.sha256(containerfile.encode())
+        for path in sorted(files):
+            content = files[path]
+            digest.update(path.encode() + b"\0")
+            digest.update(content.encode() if isinstance(content, str) else content)
+        tag = f"localhost/unroot-test/{name}:{digest.hexdigest()[:16]}"
+        if podman.image_exists(tag):
+            return tag
+        with tempfile.TemporaryDirectory(prefix=f"unroot-ctx-{name}-") as tmp:
+            ctx = Path(tmp)
+            (ctx / "Containerfile").write_text(containerfile)
+            for rel, content in files.items():
+                target = ctx / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if isinstance(content, str):
+                    target.write_text(content)
+                else:
+                    target.write_bytes(content)
+            podman.build(ctx, tag)
+        return tag
+
+    return build

@@ -1,0 +1,82 @@
+"""The adapter really runs a restricted container here, which proves the quirk detection.
+
+Without the generated containers.conf and flags, ``podman run`` on this host kind fails with
+"error setting rlimit type 7"; with them, an arbitrary-UID, no-capability container serves HTTP.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+
+import pytest
+
+from unroot.runtime.podman import Podman, PortMapping, RunSpec
+
+pytestmark = pytest.mark.slow
+
+ARBITRARY_UID = "1000680000:0"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def http_get(url: str, deadline: float) -> bytes:
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                body: bytes = resp.read()
+                return body
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+            last = exc
+            time.sleep(0.2)
+    raise AssertionError(f"no HTTP answer from {url}: {last}")
+
+
+def test_restricted_httpd_serves_a_file(podman: Podman, build_image: Callable[..., str]) -> None:
+    token = secrets.token_hex(8)
+    tag = build_image(
+        "httpd-smoke",
+        "FROM localhost/unroot-base/busybox:latest\n"
+        "COPY www/ /www/\n"
+        "RUN chgrp -R 0 /www && chmod -R g=u /www\n",
+        {"www/index.html": f"unroot smoke {token}\n"},
+    )
+    port = free_port()
+    spec = RunSpec(
+        image=tag,
+        command=("httpd", "-f", "-p", "8080", "-h", "/www"),
+        user=ARBITRARY_UID,
+        cap_drop=("ALL",),
+        security_opts=("no-new-privileges",),
+        ports=(PortMapping(port, 8080),),
+    )
+    with podman.container(spec) as cid:
+        body = http_get(f"http://127.0.0.1:{port}/index.html", time.monotonic() + 30)
+        assert body.decode() == f"unroot smoke {token}\n", podman.logs(cid)
+        top = podman.run_cmd(["top", cid, "user", "comm"]).stdout
+        assert "1000680000" in top
+    assert podman.run_cmd(["container", "exists", cid], check=False).returncode == 1
+
+
+def test_run_reports_the_process_identity(podman: Podman, base_images: dict[str, str]) -> None:
+    spec = RunSpec(
+        image=base_images["busybox"],
+        command=("sh", "-c", "id -u; id -g; grep CapEff /proc/self/status"),
+        user=ARBITRARY_UID,
+        cap_drop=("ALL",),
+        security_opts=("no-new-privileges",),
+        network="none",
+    )
+    out = podman.run(spec, timeout=120).stdout.split()
+    assert out[:2] == ["1000680000", "0"]
+    assert int(out[3], 16) == 0, "all capabilities dropped"
