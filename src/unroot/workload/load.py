@@ -1,0 +1,391 @@
+"""Read Kubernetes YAML into documents that remember where every field came from.
+
+Policy decisions must point at ``file:line``, so each document keeps its ruamel round-trip tree
+(which carries line numbers) beside a plain JSON-like copy that the policy code evaluates quickly.
+
+The stream is split into one chunk per YAML document *before* parsing, so one document's line
+numbers are the chunk's offset plus ruamel's, ``# Source:`` comments of Helm output are found in
+their chunk, and ``--fix`` can re-emit only the documents it changed.
+
+Hostile input is bounded: the caller caps the input size (:data:`MAX_BYTES`), the plain copy
+counts nodes (aliases are expanded there, so a billion-laughs document stops at
+:data:`MAX_NODES`), nesting deeper than :data:`MAX_DEPTH` is rejected, and every parse error
+becomes an :class:`~unroot.errors.InputError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from unroot.errors import InputError
+
+MAX_BYTES = 32 * 1024 * 1024
+"""Largest input accepted (per file or stdin); larger input is rejected with a clear error."""
+MAX_DEPTH = 64
+"""Deepest nesting accepted in one document (Kubernetes workloads stay well below 20)."""
+MAX_NODES = 200_000
+"""Most values one document may expand to, aliases included (a pod has a few hundred)."""
+
+_DOC_START = re.compile(r"^---(?:[ \t]|$)")
+_DOC_END = re.compile(r"^\.\.\.(?:[ \t]|$)")
+_SOURCE = re.compile(r"^#\s*Source:\s*(\S.*?)\s*$", re.MULTILINE)
+_PATH_TOKEN = re.compile(r"""\[(\d+)\]|\[["']([^"']*)["']\]|([^.\[\]]+)""")
+
+
+def parse_field_path(path: str) -> list[str | int]:
+    """``spec.containers[0].securityContext`` -> ``["spec", "containers", 0, "securityContext"]``.
+
+    Keys containing dots are written in brackets: ``metadata.annotations["unroot.dev/profile"]``.
+    """
+    out: list[str | int] = []
+    for index, quoted, plain in _PATH_TOKEN.findall(path):
+        if index:
+            out.append(int(index))
+        elif quoted:
+            out.append(quoted)
+        elif plain:
+            out.append(plain)
+    return out
+
+
+def format_field_path(tokens: list[str | int] | tuple[str | int, ...]) -> str:
+    """Inverse of :func:`parse_field_path`."""
+    parts: list[str] = []
+    for tok in tokens:
+        if isinstance(tok, int):
+            parts.append(f"[{tok}]")
+        elif "." in tok or "[" in tok or "]" in tok:
+            parts.append(f'["{tok}"]')
+        else:
+            parts.append(("." if parts else "") + tok)
+    return "".join(parts)
+
+
+@dataclass(slots=True)
+class Chunk:
+    """The text of one YAML document in a stream, and the 0-based line where it starts."""
+
+    start_line: int
+    text: str
+    node: Any = None
+    """The ruamel round-trip tree of this chunk (None when empty or not parsed)."""
+
+
+@dataclass(slots=True)
+class Document:
+    """One Kubernetes object (or a pseudo-Pod made from compose or a command line)."""
+
+    obj: Any
+    kind: str | None
+    name: str | None
+    namespace: str | None
+    file: str
+    doc_index: int
+    node: Any = None
+    """ruamel round-trip node of ``obj`` (None for synthesised documents)."""
+    line_offset: int = 0
+    """Lines before the chunk this node was parsed from (0-based)."""
+    line_map: dict[str, int] | None = None
+    """For synthesised documents: field path -> 1-based line in ``file``."""
+    source: str | None = None
+    """Helm's ``# Source:`` template name, when present."""
+    chunk_index: int | None = None
+    """Index of the chunk (in :class:`Source.chunks`) holding this document, for ``--fix``."""
+    pointer_prefix: str = ""
+    """JSON pointer of ``obj`` inside the chunk's root (``/items/3`` for List items)."""
+
+    def line_of(self, path: str) -> int | None:
+        """1-based line of ``path``, or of its nearest ancestor that exists in the source."""
+        tokens = parse_field_path(path)
+        if self.line_map is not None:
+            for end in range(len(tokens), -1, -1):
+                line = self.line_map.get(format_field_path(tokens[:end]))
+                if line is not None:
+                    return line
+            return None
+        return _node_line(self.node, tokens, self.line_offset)
+
+    @property
+    def ref(self) -> str:
+        """``Kind/namespace/name`` label for reports."""
+        parts = [self.kind or "?"]
+        if self.namespace:
+            parts.append(self.namespace)
+        parts.append(self.name or f"#{self.doc_index}")
+        return "/".join(parts)
+
+
+@dataclass(slots=True)
+class Source:
+    """One input (file or stdin): its text, chunks, documents and loader warnings."""
+
+    file: str
+    text: str
+    format: str = "kubernetes"
+    """``kubernetes``, ``compose`` or ``cmdline``."""
+    chunks: list[Chunk] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _node_line(node: Any, tokens: list[str | int], offset: int) -> int | None:
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    line: int = lc.line
+    cur = node
+    for tok in tokens:
+        lc = getattr(cur, "lc", None)
+        if lc is None:
+            break
+        if isinstance(tok, int) and isinstance(cur, list) and 0 <= tok < len(cur):
+            line = lc.item(tok)[0]
+        elif isinstance(tok, str) and isinstance(cur, dict) and tok in cur:
+            try:
+                line = lc.key(tok)[0]
+            except (KeyError, TypeError):  # merged keys have no own position
+                break
+        else:
+            break
+        cur = cur[tok]
+    return line + offset + 1
+
+
+def split_chunks(text: str) -> list[Chunk]:
+    """Split a YAML stream at ``---`` / ``...`` lines in column 0.
+
+    A ``---`` line stays with the document it opens. A chunk that is only directives or comments
+    (``%YAML 1.2`` before ``---``) is merged into the next one.
+    """
+    chunks: list[Chunk] = []
+    start = 0
+    buf: list[str] = []
+    for number, line in enumerate(text.splitlines(keepends=True)):
+        is_end = bool(_DOC_END.match(line))
+        if is_end or _DOC_START.match(line):
+            if buf and not _only_directives(buf):
+                chunks.append(Chunk(start, "".join(buf)))
+                buf = []
+            if not buf:
+                start = number
+            # an end marker is not content: keep a blank line so numbering stays right
+            buf.append("\n" if is_end else line)
+            continue
+        if not buf:
+            start = number
+        buf.append(line)
+    if buf:
+        chunks.append(Chunk(start, "".join(buf)))
+    return chunks
+
+
+def _only_directives(lines: list[str]) -> bool:
+    for line in lines:
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("%", "#")):
+            return False
+    return any(line.lstrip().startswith("%") for line in lines)
+
+
+def new_yaml() -> Any:
+    """A ruamel round-trip parser/emitter configured the way Kubernetes YAML is written."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    return yaml
+
+
+def parse_chunk(yaml: Any, chunk: Chunk, file: str) -> Any:
+    """Parse one chunk; syntax errors become one-line InputErrors with ``file:line``."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    if _flow_depth(chunk.text) > MAX_DEPTH:
+        raise InputError(
+            f"{file}:{chunk.start_line + 1}: YAML nested deeper than {MAX_DEPTH} levels; refusing"
+        )
+    try:
+        return yaml.load(chunk.text)
+    except RecursionError:
+        raise InputError(
+            f"{file}:{chunk.start_line + 1}: YAML nested too deeply (limit {MAX_DEPTH})"
+        ) from None
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = chunk.start_line + (mark.line + 1 if mark is not None else 1)
+        what = exc.problem or exc.context or "invalid YAML"
+        raise InputError(f"{file}:{line}: invalid YAML: {what}") from None
+    except YAMLError as exc:
+        raise InputError(f"{file}:{chunk.start_line + 1}: invalid YAML: {exc}") from None
+    except (ValueError, TypeError, AttributeError) as exc:  # ruamel internals on odd input
+        raise InputError(f"{file}:{chunk.start_line + 1}: invalid YAML: {exc}") from None
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth(text: str) -> int:
+    """Deepest ``[``/``{`` nesting, counted in linear time before ruamel sees the text.
+
+    ruamel's scanner is quadratic in flow nesting, so ``[[[[...`` must be refused up front.
+    Brackets inside strings are counted too; that only over-estimates, and real manifests never
+    come near the limit.
+    """
+    if "[" not in text and "{" not in text:
+        return 0
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    break
+        elif depth:
+            depth -= 1
+    return deepest
+
+
+def to_plain(node: Any, *, where: str = "input") -> Any:
+    """A JSON-like copy (dict/list/str/int/float/bool/None) with depth and size limits.
+
+    Aliases are expanded here, so counting copied values bounds the billion-laughs attack.
+    """
+    budget = [MAX_NODES]
+
+    def conv(value: Any, depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise InputError(
+                f"{where}: document expands to more than {MAX_NODES} values "
+                "(YAML alias bomb?); refusing"
+            )
+        if depth > MAX_DEPTH:
+            raise InputError(f"{where}: YAML nested deeper than {MAX_DEPTH} levels; refusing")
+        if isinstance(value, dict):
+            return {_key(k): conv(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, list):
+            return [conv(v, depth + 1) for v in value]
+        if isinstance(value, bool) or value is None:
+            return bool(value) if value is not None else None
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, float):
+            return float(value)
+        if isinstance(value, str):
+            return str(value)
+        return str(value)  # timestamps, tagged scalars: their text is what Kubernetes sees
+
+    return conv(node, 0)
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return str(key)
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def load_text(text: str, file: str) -> Source:
+    """Parse a Kubernetes YAML stream (multi-document, ``kind: List``, Helm output).
+
+    Non-mapping documents and documents without a string ``kind`` are skipped with a warning;
+    empty documents are skipped silently.
+    """
+    src = Source(file=file, text=text, chunks=split_chunks(text))
+    yaml = new_yaml()
+    for ci, chunk in enumerate(src.chunks):
+        node = parse_chunk(yaml, chunk, file)
+        chunk.node = node
+        if node is None:
+            continue
+        doc_index = ci
+        where = f"{file}:{chunk.start_line + 1}"
+        if not isinstance(node, dict):
+            src.warnings.append(
+                f"{where}: skipping document {doc_index}: not a mapping "
+                f"({type(node).__name__.removeprefix('Commented').lower()})"
+            )
+            continue
+        helm = _SOURCE.search(chunk.text)
+        source = helm.group(1) if helm else None
+        obj = to_plain(node, where=where)
+        kind = obj.get("kind")
+        if not isinstance(kind, str) or not kind:
+            src.warnings.append(f"{where}: skipping document {doc_index}: no kind")
+            continue
+        if kind.endswith("List") and isinstance(obj.get("items"), list):
+            for ii, item in enumerate(obj["items"]):
+                item_node = node["items"][ii]
+                doc = _make_doc(item, item_node, file, doc_index, chunk, ci, source)
+                if doc is None:
+                    src.warnings.append(
+                        f"{file}:{_node_line(item_node, [], chunk.start_line)}: skipping "
+                        f"{kind} item {ii}: not a mapping with a kind"
+                    )
+                    continue
+                doc.pointer_prefix = f"/items/{ii}"
+                src.documents.append(doc)
+            continue
+        made = _make_doc(obj, node, file, doc_index, chunk, ci, source)
+        assert made is not None
+        src.documents.append(made)
+    return src
+
+
+def _make_doc(
+    obj: Any, node: Any, file: str, doc_index: int, chunk: Chunk, ci: int, source: str | None
+) -> Document | None:
+    if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
+        return None
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    return Document(
+        obj=obj,
+        kind=obj["kind"],
+        name=_str_or_none(meta.get("name")),
+        namespace=_str_or_none(meta.get("namespace")),
+        file=file,
+        doc_index=doc_index,
+        node=node,
+        line_offset=chunk.start_line,
+        source=source,
+        chunk_index=ci,
+    )
+
+
+def decode(data: bytes, file: str) -> str:
+    """Bytes -> text with a size cap and a clear error for non-UTF-8 input."""
+    if len(data) > MAX_BYTES:
+        raise InputError(
+            f"{file}: input is larger than {MAX_BYTES // (1024 * 1024)} MiB; "
+            "split it into smaller files"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{file}: not UTF-8 text (byte {exc.start})") from None
+    if "\x00" in text:
+        raise InputError(f"{file}: binary data (NUL byte), not YAML")
+    return text
+
+
+def read_bounded(stream: Any, file: str) -> bytes:
+    """Read at most :data:`MAX_BYTES` + 1 bytes so an endless stream cannot exhaust memory."""
+    data: bytes = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise InputError(
+            f"{file}: input is larger than {MAX_BYTES // (1024 * 1024)} MiB; "
+            "split it into smaller files"
+        )
+    return data
