@@ -1,1 +1,33 @@
-"""See DESIGN.md for this package's one job."""
+"""Renderers: targets with findings in, text / JSON / SARIF out. No analysis happens here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TextIO
+
+from unroot.findings import Target
+
+FORMATS = ("text", "json", "sarif")
+
+
+def render(
+    targets: Sequence[Target], fmt: str, stream: TextIO, *, color: bool | None = None
+) -> None:
+    """Write ``targets`` to ``stream`` in ``fmt`` (text, json or sarif).
+
+    ``color`` only affects text; None means "if the stream is a terminal".
+    """
+    if fmt == "text":
+        from unroot.report.text import render_text
+
+        render_text(targets, stream, color=color)
+    elif fmt == "json":
+        from unroot.report.json import render_json
+
+        render_json(targets, stream)
+    elif fmt == "sarif":
+        from unroot.report.sarif import render_sarif
+
+        render_sarif(targets, stream)
+    else:
+        raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
