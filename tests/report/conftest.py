@@ -16,10 +16,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scan"))
 
-from imagekit import LAYER_B, directory, entry, make_image  # noqa: E402
+from imagekit import LAYER_B, directory, entry, make_image
 
-from unroot.findings import Category, Evidence, Finding, Severity, Target, Verdict  # noqa: E402
-from unroot.scan.image import scan_image  # noqa: E402
+from unroot.findings import Category, Evidence, Finding, Severity, Target, Verdict
+from unroot.scan.image import scan_image
 
 REPO = Path(__file__).resolve().parents[2]
 SARIF_CACHE = REPO / ".cache" / "sarif"
