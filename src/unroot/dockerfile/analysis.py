@@ -1,0 +1,74 @@
+"""Build a :class:`DockerfileContext` from Dockerfile text: stages, users, base, RUN commands."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from unroot.dockerfile.baseimage import BaseInfo, lookup
+from unroot.dockerfile.context import DockerfileContext, UserSetting, UserSpec
+from unroot.dockerfile.expand import word
+from unroot.dockerfile.model import Dockerfile, Stage
+from unroot.dockerfile.runs import RunStep, run_commands
+from unroot.dockerfile.stages import chain, load, select_target
+
+
+def stage_user(dockerfile: Dockerfile, stage: Stage, base: BaseInfo | None) -> UserSetting:
+    """The user a stage ends with: its last USER, else its base stage's, else the image's."""
+    for current in reversed(chain(dockerfile, stage)):
+        for ins, scope in zip(
+            reversed(current.instructions), reversed(current.scopes), strict=True
+        ):
+            if ins.cmd == "USER" and ins.value:
+                expanded = word(ins.value[0], scope, escape=dockerfile.escape)
+                return UserSetting(
+                    UserSpec.parse(expanded.text),
+                    "dockerfile",
+                    current.index,
+                    ins,
+                    expanded.unknown,
+                )
+    if base is not None and base.user is not None:
+        return UserSetting(UserSpec.parse(base.user or "root"), "base")
+    return UserSetting(UserSpec.parse(""), "unknown")
+
+
+def analyse(
+    text: str,
+    path: str,
+    context_dir: str,
+    *,
+    target: str | None = None,
+    platform: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+    base_lookup: bool | None = None,
+) -> DockerfileContext:
+    dockerfile = load(text, path, build_args=build_args, platform=platform)
+    final = select_target(dockerfile, target)
+    stages = chain(dockerfile, final)
+    root_stage = stages[0]
+    base = lookup(root_stage.base, local=base_lookup)
+    user = stage_user(dockerfile, final, base)
+    runs: list[RunStep] = []
+    current_user = base.user or ""
+    for stage in stages:
+        for ins, scope in zip(stage.instructions, stage.scopes, strict=True):
+            if ins.cmd == "USER" and ins.value:
+                current_user = word(ins.value[0], scope, escape=dockerfile.escape).text
+            elif ins.cmd == "RUN":
+                commands = run_commands(dockerfile, ins, scope)
+                runs.append(RunStep(stage.index, ins, tuple(commands), current_user))
+    in_chain = {s.index for s in stages}
+    builders = tuple(s for s in dockerfile.stages if s.index not in in_chain)
+    stage_users = {s.index: stage_user(dockerfile, s, None) for s in dockerfile.stages}
+    return DockerfileContext(
+        path=path,
+        context_dir=context_dir,
+        dockerfile=dockerfile,
+        final=final,
+        chain=tuple(stages),
+        base=base,
+        user=user,
+        runs=tuple(runs),
+        builders=builders,
+        stage_users=stage_users,
+    )

@@ -1,0 +1,62 @@
+"""Hand the final image's ENTRYPOINT/CMD and COPY'd files to the script and daemon analysers."""
+
+from __future__ import annotations
+
+import json
+
+from unroot.dockerfile.context import DockerfileContext
+from unroot.findings import Finding
+
+
+def entry_argv(ctx: DockerfileContext) -> tuple[list[str] | None, list[str] | None]:
+    """(ENTRYPOINT, CMD) of the final image as argv lists (shell form -> /bin/sh -c)."""
+    entrypoint: list[str] | None = None
+    cmd: list[str] | None = None
+    config = ctx.base.config
+    if config:
+        entrypoint = _list(config.get("Entrypoint"))
+        cmd = _list(config.get("Cmd"))
+    for _stage, ins, _scope in ctx.final_instructions():
+        if ins.cmd not in ("ENTRYPOINT", "CMD"):
+            continue
+        argv = list(ins.value) if ins.json else ["/bin/sh", "-c", " ".join(ins.value)]
+        if ins.cmd == "ENTRYPOINT":
+            entrypoint = argv
+            cmd = None
+        else:
+            cmd = argv
+    return entrypoint, cmd
+
+
+def _list(value: object) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    if isinstance(value, str):
+        try:
+            loaded = json.loads(value)
+        except ValueError:
+            return None
+        return _list(loaded)
+    return None
+
+
+def entrypoint_findings(ctx: DockerfileContext) -> list[Finding]:
+    """Script and daemon rule findings for what the final image starts."""
+    try:
+        from unroot.daemons.analyze import analyze_files
+        from unroot.shell.entrypoint import analyze_entrypoint
+    except ImportError:
+        return []
+    from unroot.dockerfile.contextfiles import ContextFiles
+    from unroot.rules.base import run_rules
+
+    read_file = ContextFiles(ctx)
+    entrypoint, cmd = entry_argv(ctx)
+    env = dict(ctx.final.env)
+    user = ctx.user.user.spec if ctx.user.user.is_root is not None else ""
+    out: list[Finding] = []
+    analysis = analyze_entrypoint(entrypoint, cmd, read_file, env, user=user)
+    out += run_rules("script", analysis)
+    daemon = analyze_files(read_file, entry=analysis, list_paths=read_file.paths)
+    out += run_rules("daemon", daemon)
+    return out

@@ -1,0 +1,104 @@
+"""``unroot scan Dockerfile|Containerfile|DIR``: parse, analyse stages, run the rules, decide.
+
+The directory holding the Dockerfile is the build context: the entrypoint script and daemon
+configs the final image COPYs are read from it and analysed with the same script and daemon
+rules as an image scan.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from unroot.dockerfile.analysis import analyse
+from unroot.dockerfile.context import DockerfileContext
+from unroot.dockerfile.parse import read_text
+from unroot.errors import InputError
+from unroot.findings import Finding, Severity, Target
+
+NAMES = ("Containerfile", "Dockerfile")
+
+
+def locate(path: str) -> tuple[str, str]:
+    """(Dockerfile path, context dir) for a file or a directory argument."""
+    if os.path.isdir(path):
+        for name in NAMES:
+            candidate = os.path.join(path, name)
+            if os.path.isfile(candidate):
+                return candidate, path
+        raise InputError(f"{path}: no Containerfile or Dockerfile in this directory")
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file or directory")
+    return path, os.path.dirname(path) or "."
+
+
+def scan_dockerfile(
+    path: str,
+    target: str | None = None,
+    platform: str | None = None,
+    *,
+    build_args: Mapping[str, str] | None = None,
+    base_lookup: bool | None = None,
+) -> Target:
+    """Scan one Dockerfile (or a directory holding one) and return its verdict and findings."""
+    file_path, context_dir = locate(path)
+    text = read_text(file_path)
+    ctx = analyse(
+        text,
+        file_path,
+        context_dir,
+        target=target,
+        platform=platform,
+        build_args=build_args,
+        base_lookup=base_lookup,
+    )
+    return target_of(ctx)
+
+
+def target_of(ctx: DockerfileContext) -> Target:
+    from unroot.dockerfile.verdict import decide
+    from unroot.rules.base import run_rules
+
+    findings = run_rules("dockerfile", ctx)
+    findings += _entrypoint_findings(ctx)
+    findings = _dedupe(findings)
+    verdict, reasons = decide(ctx, findings)
+    info: dict[str, object] = {
+        "final_stage": ctx.final.name or ctx.final.index,
+        "stages": len(ctx.stages),
+        "base": ctx.base.ref,
+        "base_user_source": ctx.base.source,
+        "user": ctx.user.user.spec or None,
+        "user_source": ctx.user.source,
+    }
+    if ctx.builders:
+        info["builder_stages"] = [
+            {"stage": s.name or s.index, "user": ctx.stage_users[s.index].user.spec or None}
+            for s in ctx.builders
+        ]
+    return Target(
+        ref=ctx.path,
+        kind="dockerfile",
+        verdict=verdict,
+        findings=findings,
+        reasons=reasons,
+        info=info,
+    )
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, tuple[object, ...]]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        key = (f.rule, f.message, tuple((e.file, e.line) for e in f.evidence))
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return sorted(out, key=lambda f: (order[f.severity], f.rule))
+
+
+def _entrypoint_findings(ctx: DockerfileContext) -> list[Finding]:
+    from unroot.dockerfile.entry import entrypoint_findings
+
+    return entrypoint_findings(ctx)

@@ -1,0 +1,130 @@
+"""UR202: a user is created in the final image but the image never switches to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from unroot.dockerfile.context import DockerfileContext
+from unroot.findings import Category, Finding, Severity
+from unroot.rules.base import Rule
+from unroot.rules.dockerfile._util import evidence, final_commands
+from unroot.shell.command import Command
+from unroot.shell.words import basename
+
+_VALUE_OPTS = {
+    "useradd": {
+        "-u",
+        "--uid",
+        "-g",
+        "--gid",
+        "-G",
+        "--groups",
+        "-d",
+        "--home-dir",
+        "-s",
+        "--shell",
+        "-c",
+        "--comment",
+        "-k",
+        "--skel",
+        "-K",
+        "--key",
+        "-e",
+        "--expiredate",
+        "-f",
+        "--inactive",
+        "-b",
+        "--base-dir",
+        "-p",
+        "--password",
+        "-R",
+        "--root",
+        "-P",
+        "--prefix",
+        "-Z",
+        "--selinux-user",
+    },
+    "adduser": {
+        "-u",
+        "--uid",
+        "-g",
+        "--gecos",
+        "-G",
+        "--ingroup",
+        "--gid",
+        "-h",
+        "--home",
+        "-s",
+        "--shell",
+        "-k",
+        "--conf",
+        "--firstuid",
+        "--lastuid",
+        "--comment",
+    },
+}
+
+
+def created_user(cmd: Command) -> tuple[str, str | None] | None:
+    """(name, uid) created by a useradd/adduser command, or None."""
+    tool = basename(cmd.argv[0]) if cmd.argv else ""
+    opts = _VALUE_OPTS.get(tool)
+    if opts is None:
+        return None
+    args = cmd.argv[1:]
+    operands: list[str] = []
+    uid: str | None = None
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word in opts:
+            if word in ("-u", "--uid") and i + 1 < len(args):
+                uid = args[i + 1]
+            i += 2
+            continue
+        if word.startswith("--uid="):
+            uid = word.split("=", 1)[1]
+        elif not word.startswith("-"):
+            operands.append(word)
+        i += 1
+    if not operands:
+        return None
+    # `adduser USER GROUP` (Debian) adds an existing user to a group: not a creation.
+    if tool == "adduser" and len(operands) > 1:
+        return None
+    return operands[0], uid
+
+
+def check(ctx: DockerfileContext) -> Iterator[Finding]:
+    if ctx.user.user.is_root is not True:
+        return
+    for _cmd, inner, _user in final_commands(ctx):
+        made = created_user(inner)
+        if made is None:
+            continue
+        name, uid = made
+        target = f"{uid}:0" if uid and uid.isdecimal() else name
+        yield RULE.finding(
+            f"user {name!r} is created but the image never switches to it (it runs as root)",
+            evidence(ctx, inner.line, " ".join(inner.argv)),
+            fix=f"Add 'USER {target}' at the end of the final stage (after the steps that need "
+            "root), and make the paths it writes group 0 and group-writable.",
+            data={"user": name, "uid": uid},
+        )
+
+
+RULE = Rule(
+    id="UR202",
+    kind="dockerfile",
+    category=Category.NO_USER,
+    severity=Severity.WARNING,
+    title="User created but never used",
+    rationale=(
+        "A useradd/adduser in the final image shows the author meant to run as that user, "
+        "but without a USER instruction the container still starts as root."
+    ),
+    fix="Switch to the created user with USER (by number, with group 0).",
+    docs="Commands are read with a shell parser, so 'sudo useradd', 'sh -c \"useradd ...\"' and "
+    "continuation lines count; 'adduser USER GROUP' (adding to a group) does not.",
+    check=check,
+)
