@@ -6,7 +6,6 @@ adds the I/O of opening the image reference.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -72,8 +71,6 @@ def scan_image_ref(
     ref: str, platform: str | None = None, progress: Progress | None = None
 ) -> Target:
     """Open ``ref`` (any supported transport) and scan it."""
-    load = importlib.import_module("unroot.oci.load")  # imported late: readers are heavy
-    image = load.open_image(ref, platform=platform, progress=progress)
-    if not isinstance(image, Image):
-        raise TypeError(f"open_image returned {type(image).__name__}, not Image")
-    return scan_image(image)
+    from unroot.oci.load import open_image  # imported late: pure scans do not need readers
+
+    return scan_image(open_image(ref, platform=platform, progress=progress))

@@ -1,0 +1,196 @@
+"""``unroot scan TARGET...``: scan images (any transport) or Dockerfiles and report why they
+need root. Wiring only: classification of the arguments, progress, output and exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from unroot.errors import InputError, UsageError
+from unroot.findings import Severity, Target
+from unroot.oci.model import LayerInfo
+
+IMAGE_TRANSPORTS = ("oci:", "oci-archive:", "docker-archive:", "containers-storage:", "docker://")
+DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
+
+ProgressFn = Callable[[int, int, LayerInfo], None]
+
+
+def classify(arg: str) -> tuple[str, str]:
+    """("image", ref) or ("dockerfile", path) for one command-line target.
+
+    A transport prefix always means an image. An existing directory is an OCI layout when it
+    has ``oci-layout`` or ``index.json``, else a build context holding a Dockerfile; an
+    existing file is a Dockerfile unless it is a tar archive (then the transport must be
+    spelled out). Anything else is an image name in local podman storage.
+    """
+    if arg.startswith(IMAGE_TRANSPORTS):
+        return "image", arg
+    path = Path(arg)
+    if path.is_dir():
+        if (path / "oci-layout").is_file() or (path / "index.json").is_file():
+            return "image", f"oci:{arg}"
+        return "dockerfile", arg
+    if path.is_file():
+        if _is_tar(path):
+            raise UsageError(
+                f"{arg} is an archive: say which kind, e.g. 'oci-archive:{arg}' or "
+                f"'docker-archive:{arg}'"
+            )
+        return "dockerfile", arg
+    if not arg.strip():
+        raise UsageError("empty target")
+    return "image", arg
+
+
+def _is_tar(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    compressed = head[:2] == b"\x1f\x8b" or head[:4] == b"\x28\xb5\x2f\xfd"
+    return (len(head) == 512 and head[257:262] == b"ustar") or compressed
+
+
+def _scan_dockerfile(path: str, target: str | None, platform: str | None) -> Target:
+    try:
+        module = importlib.import_module("unroot.dockerfile.scan")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("unroot.dockerfile.scan", "unroot.dockerfile"):
+            raise UsageError("Dockerfile scanning is not available") from None
+        raise
+    result = module.scan_dockerfile(path, target=target, platform=platform)
+    if not isinstance(result, Target):
+        raise TypeError("scan_dockerfile did not return a Target")
+    return result
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str], ProgressFn | None]]:
+    """Yields ``for_image(ref) -> callback``; a rich bar on stderr, or nothing when piped."""
+    if not enabled:
+        yield lambda ref: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+
+        def for_image(ref: str) -> ProgressFn:
+            task = bar.add_task(f"scanning {ref}", total=None)
+
+            def on_layer(index: int, total: int, layer: LayerInfo) -> None:
+                short = layer.digest.rpartition(":")[2][:12]
+                size = f"{layer.size / 1e6:.1f} MB" if layer.size else ""
+                bar.update(
+                    task,
+                    total=total,
+                    completed=index,
+                    description=f"{ref}: layer {short} {size}".rstrip(),
+                )
+
+            return on_layer
+
+        yield for_image
+
+
+def _atomic_write(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same directory and a rename."""
+    target = os.path.abspath(path)
+    parent = os.path.dirname(target)
+    if not os.path.isdir(parent):
+        raise UsageError(f"--output: directory {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=".unroot-report-", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def fails(targets: Sequence[Target], fail_on: Severity) -> bool:
+    return any(f.severity.rank >= fail_on.rank for t in targets for f in t.findings)
+
+
+@click.command()
+@click.argument("targets", nargs=-1, required=True, metavar="TARGET...")
+@click.option("--platform", help="Platform to pick from a multi-arch image, e.g. linux/arm64.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["info", "warning", "error"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 if any finding has at least this severity.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to FILE (atomically) instead of stdout.",
+)
+@click.option("--target", "stage", help="Dockerfile stage to analyse (default: the last).")
+def scan(
+    targets: tuple[str, ...],
+    platform: str | None,
+    fmt: str,
+    fail_on: str,
+    output: str | None,
+    stage: str | None,
+) -> None:
+    """Explain why images or Dockerfiles need root.
+
+    TARGET is an image reference (oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE,
+    containers-storage:NAME, docker://REF, or a bare name in local podman storage), an OCI
+    layout directory, or a Dockerfile / Containerfile / build directory.
+
+    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.
+    """
+    from unroot.report import render
+    from unroot.scan.image import scan_image_ref
+
+    plan = [classify(arg) for arg in targets]
+    results: list[Target] = []
+    with _progress(sys.stderr.isatty()) as for_image:
+        for kind, ref in plan:
+            if kind == "image":
+                results.append(scan_image_ref(ref, platform=platform, progress=for_image(ref)))
+            else:
+                results.append(_scan_dockerfile(ref, stage, platform))
+
+    if output:
+        buffer = io.StringIO()
+        render(results, fmt, buffer, color=False)
+        _atomic_write(output, buffer.getvalue())
+    else:
+        render(results, fmt, sys.stdout)
+        sys.stdout.flush()
+    if fails(results, Severity.parse(fail_on)):
+        raise SystemExit(1)
