@@ -39,11 +39,18 @@ def _chown_targets(cmd: Command) -> tuple[str, list[str]] | None:
     return words[0], words[1:]
 
 
-def _regrouped(ctx: DockerfileContext, after_line: int, paths: list[str]) -> bool:
-    """A later chgrp/chown to group 0 covers every path."""
+def _regrouped(
+    ctx: DockerfileContext, after_line: int, paths: list[str], after: Command | None = None
+) -> bool:
+    """A later chgrp/chown to group 0 (after line ``after_line``, or after the command
+    ``after`` of the same RUN) covers every path."""
     covered: list[str] = []
-    for _cmd, inner, _user in final_commands(ctx):
-        if inner.line <= after_line or not inner.argv:
+    started = False
+    for written, inner, _user in final_commands(ctx):
+        if after is not None and not started:
+            started = written is after
+            continue
+        if after is None and inner.line <= after_line:
             continue
         tool = basename(inner.argv[0])
         words = [a for a in inner.argv[1:] if not a.startswith("-")]
@@ -68,13 +75,13 @@ def check(ctx: DockerfileContext) -> Iterator[Finding]:
         dest = ins.value[-1] if ins.value else ""
         if group and not _regrouped(ctx, ins.line, [dest]):
             yield _finding(ctx, spec, group, [dest], ins_evidence(ctx, ins))
-    for _cmd, inner, _user in final_commands(ctx):
+    for written, inner, _user in final_commands(ctx):
         found = _chown_targets(inner)
         if found is None:
             continue
         spec, paths = found
         group = bad_owner(spec, group_defaults_to_user=False)
-        if group and not _regrouped(ctx, inner.line, paths):
+        if group and not _regrouped(ctx, inner.line, paths, after=written):
             yield _finding(ctx, spec, group, paths, evidence(ctx, inner.line, " ".join(inner.argv)))
 
 

@@ -1,0 +1,72 @@
+"""Bad input: one clear line, exit code 2 through the CLI path, never a traceback, no hang."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from unroot.dockerfile.parse import MAX_BYTES
+from unroot.dockerfile.scan import scan_dockerfile
+from unroot.errors import InputError
+
+CASES: dict[str, bytes] = {
+    "binary": bytes(range(256)) * 16,
+    "not_utf8": b"FROM alpine\nRUN echo \xff\xfe\n",
+    "unterminated_heredoc": b"FROM alpine\nRUN <<EOF\necho hi\n",
+    "circular": b"FROM b AS a\nFROM a AS b\n",
+    "undefined_stage": b"FROM alpine\nCOPY --from=nope /x /x\n",
+    "empty": b"",
+    "only_comments": b"# nothing here\n\n",
+    "no_from": b"ARG A=1\n",
+    "long_line": b"FROM alpine\nRUN " + b"x" * 70_000 + b"\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input_is_one_line_input_error(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(CASES[name])
+    with pytest.raises(InputError) as info:
+        scan_dockerfile(str(path), base_lookup=False)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message
+
+
+def test_huge_single_line_rejected_by_size_quickly(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    with path.open("wb") as handle:
+        handle.write(b"FROM alpine\nRUN ")
+        handle.write(b"a" * (100 * 1024 * 1024))
+    start = time.monotonic()
+    with pytest.raises(InputError, match="too large"):
+        scan_dockerfile(str(path), base_lookup=False)
+    assert time.monotonic() - start < 1.0
+    assert MAX_BYTES < path.stat().st_size
+
+
+def test_missing_path_and_empty_dir(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        scan_dockerfile(str(tmp_path / "nope"))
+    with pytest.raises(InputError, match="no Containerfile or Dockerfile"):
+        scan_dockerfile(str(tmp_path))
+
+
+def test_cli_exit_code_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(CASES["circular"])
+    code = (
+        "import sys\nfrom unroot.dockerfile.scan import scan_dockerfile\n"
+        "from unroot.errors import UnrootError\n"
+        "try:\n    scan_dockerfile(sys.argv[1])\n"
+        "except UnrootError as e:\n    print('unroot: error:', e, file=sys.stderr); sys.exit(2)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "circular" in proc.stderr
