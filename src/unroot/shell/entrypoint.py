@@ -1,0 +1,435 @@
+"""What the container does at start: follow ENTRYPOINT/CMD through the scripts they run.
+
+A small symbolic walk, not an interpreter: it expands ``$@``/``$1``/``$0`` and variables whose
+value is known (image env, simple assignments and ``${VAR:=default}`` in the script), follows
+``exec "$@"`` into the CMD, scripts that are executed or sourced, and ``set -- prog "$@"``
+prefixing, and records every start-time fact with file:line. Both branches of every ``if`` are
+taken (so a ``[ "$(id -u)" = 0 ]`` guard is recorded as a fact, not evaluated).
+
+Pure: every file is read through ``read_file`` (``None`` means "not captured", not "absent").
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from unroot.shell import classify
+from unroot.shell.command import Command
+from unroot.shell.facts import (
+    EntrypointAnalysis,
+    PrivilegeDrop,
+    ProgramRun,
+    RootPathWrite,
+    Where,
+)
+from unroot.shell.parse import SHELLS, parse_commands, shell_c_string
+from unroot.shell.words import basename, layers, unwrap
+
+if TYPE_CHECKING:
+    from unroot.oci.model import FileEntry, Image
+
+__all__ = ["DEFAULT_PATH", "EntrypointAnalysis", "analyze_entrypoint", "analyze_image"]
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+CONFIG_FILE = "ENTRYPOINT/CMD"
+_MAX_DEPTH = 8
+_MAX_SCRIPTS = 32
+_ROOT_NAMES = frozenset({"root", "0", "0:0", "root:root"})
+
+_GUARD = re.compile(
+    r"(\$\(\s*id\s+-u\s*\)|`id -u`|\$\{?EUID\}?|\$\{?UID\}?|\$\(\s*whoami\s*\)|`whoami`)"
+    r"[\"']?\s*(=|==|-eq|-ne|!=)\s*[\"']?(0|root)\b"
+    r"|\b(0|root)[\"']?\s*(=|==|-eq|-ne|!=)\s*[\"']?(\$\(\s*id\s+-u\s*\)|\$\{?EUID\}?|\$\{?UID\})"
+)
+_ASSIGN = re.compile(
+    r"^\s*(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?)?"
+    r"([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"$`]*\"|'[^']*'|[^\s;&|$`'\"]*)\s*(?:;|$|#)"
+)
+_FUNC_DEF = re.compile(r"^\s*(?:function\s+)?([A-Za-z_][\w:.-]*)\s*\(\s*\)", re.M)
+_DEFAULT_ASSIGN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?=([^}]*)\}")
+_VAR = re.compile(
+    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-=])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+def analyze_entrypoint(
+    entrypoint: list[str] | None,
+    cmd: list[str] | None,
+    read_file: Callable[[str], str | None],
+    env: dict[str, str] | None = None,
+    *,
+    user: str = "",
+    exists: Callable[[str], bool] | None = None,
+    entry: Callable[[str], FileEntry | None] | None = None,
+    workdir: str = "",
+) -> EntrypointAnalysis:
+    """Analyse what ENTRYPOINT + CMD do at start (see the module docstring).
+
+    ``exists`` (optional) says whether a path is present at all, so that binaries whose content
+    was not captured still resolve through PATH; ``entry`` (optional) gives file metadata so that
+    writes to paths that are already writable by group 0 are not reported.
+    """
+    argv = tuple(entrypoint or ()) + tuple(cmd or ()) if entrypoint else tuple(cmd or ())
+    walker = _Walker(read_file, dict(env or {}), exists, entry, workdir)
+    walker.result.argv = argv
+    walker.result.user = user
+    if argv:
+        walker.run_argv(argv, Where(CONFIG_FILE, 0, " ".join(argv)), 0, None)
+    return walker.result
+
+
+def analyze_image(image: Image) -> EntrypointAnalysis:
+    tree = image.tree
+    cfg = image.config
+
+    def exists(path: str) -> bool:
+        return tree.resolve(path) is not None
+
+    return analyze_entrypoint(
+        cfg.entrypoint,
+        cfg.cmd,
+        tree.read_text,
+        cfg.env_map(),
+        user=cfg.user,
+        exists=exists,
+        entry=tree.resolve,
+        workdir=cfg.working_dir,
+    )
+
+
+def _is_root(user: str | None) -> bool:
+    return user is not None and user.strip() in _ROOT_NAMES
+
+
+class _Walker:
+    def __init__(
+        self,
+        read_file: Callable[[str], str | None],
+        env: dict[str, str],
+        exists: Callable[[str], bool] | None,
+        entry: Callable[[str], FileEntry | None] | None,
+        workdir: str,
+    ) -> None:
+        self.read_file = read_file
+        self.env = env
+        self.exists = exists
+        self.entry = entry
+        self.workdir = workdir or "/"
+        self.result = EntrypointAnalysis()
+        self.active: list[str] = []
+        self.seen_writes: set[tuple[str, str, int]] = set()
+        self.functions: set[str] = set()
+
+    # -- files ------------------------------------------------------------------------------
+    def read(self, path: str) -> str | None:
+        try:
+            return self.read_file(path)
+        except (OSError, ValueError):
+            return None
+
+    def resolve(self, prog: str) -> tuple[str | None, str | None]:
+        """(path, captured text) for a program word; path None when not found."""
+        if not prog or "$" in prog or "`" in prog:
+            return None, None
+        if "/" in prog:
+            path = posixpath.normpath(posixpath.join(self.workdir, prog))
+            return path, self.read(path)
+        for d in (self.env.get("PATH") or DEFAULT_PATH).split(":"):
+            if not d.startswith("/"):
+                continue
+            path = posixpath.join(d, prog)
+            text = self.read(path)
+            if text is not None:
+                return path, text
+            if self.exists is not None and self.exists(path):
+                return path, None
+        return None, None
+
+    @staticmethod
+    def is_shell_script(text: str, path: str) -> bool:
+        first = text.split("\n", 1)[0]
+        if first.startswith("#!"):
+            words = first[2:].split()
+            if not words:
+                return True
+            interp = basename(words[0])
+            if interp == "env" and len(words) > 1:
+                interp = basename(words[-1] if words[1].startswith("-") else words[1])
+            return interp in SHELLS or interp == "busybox"
+        if "\x00" in text[:1024]:
+            return False
+        return path.endswith(".sh")
+
+    # -- following argv ---------------------------------------------------------------------
+    def run_argv(
+        self, argv: tuple[str, ...], where: Where, depth: int, run_user: str | None
+    ) -> None:
+        """An argv the container executes as its process (entrypoint, or exec'd by a script)."""
+        if depth > _MAX_DEPTH or not argv:
+            return
+        self.result.chain.append(argv)
+        cmd = Command(argv, where.line, where.text or " ".join(argv))
+        run_user = self.note_drops(cmd, where.file, run_user, guarded=False)
+        for layer in layers(cmd):
+            if layer.script:
+                for c in layer.script:
+                    self.command(c, where.file, [], depth + 1, run_user)
+                return
+        inner = unwrap(cmd)
+        if not inner.argv:
+            return
+        string = shell_c_string(inner)
+        if string is not None:
+            params = (
+                list(inner.argv[inner.argv.index(string) + 2 :]) if string in inner.argv else []
+            )
+            for c in parse_commands(string):
+                c2 = Command(
+                    c.argv,
+                    where.line,
+                    where.text,
+                    c.assignments,
+                    c.in_function,
+                    c.background,
+                    c.redirects,
+                    True,
+                )
+                self.command(c2, where.file, params, depth + 1, run_user)
+            return
+        self.exec_program(inner.argv, where, depth, run_user, main=True)
+
+    def exec_program(
+        self,
+        argv: tuple[str, ...],
+        where: Where,
+        depth: int,
+        run_user: str | None,
+        *,
+        main: bool,
+    ) -> bool:
+        """Run ``argv``: analyse it if it is a shell script; returns True if it was one."""
+        prog = argv[0]
+        args = argv[1:]
+        if basename(prog) in SHELLS and args and not args[0].startswith(("-", "+")):
+            prog, args = args[0], args[1:]
+        path, text = self.resolve(prog)
+        if path is not None and text is not None and self.is_shell_script(text, path):
+            self.script(path, text, list(args), depth + 1, run_user)
+            return True
+        self.result.programs.append(ProgramRun(argv, run_user, where.file, where.line, main))
+        script_like = prog.endswith(".sh") or "entrypoint" in basename(prog) or "/" in prog
+        # such paths are always captured by the image reader: not captured means absent,
+        # unless the caller can tell us the path exists (a binary)
+        known = path is not None and self.exists is not None and self.exists(path)
+        if text is None and "$" not in prog and script_like and not known:
+            self.unresolved(prog)
+        return False
+
+    def unresolved(self, prog: str) -> None:
+        if prog not in self.result.unresolved:
+            self.result.unresolved.append(prog)
+
+    def script(
+        self, path: str, text: str, params: list[str], depth: int, run_user: str | None
+    ) -> None:
+        if depth > _MAX_DEPTH or path in self.active or len(self.result.scripts) >= _MAX_SCRIPTS:
+            return
+        if path not in self.result.scripts:
+            self.result.scripts.append(path)
+        self.active.append(path)
+        try:
+            self.find_guard(path, text)
+            self.learn_vars(text)
+            cmds = parse_commands(text)
+            self.functions.update(c.in_function for c in cmds if c.in_function)
+            self.functions.update(_FUNC_DEF.findall(text))
+            for cmd in cmds:
+                self.command(cmd, path, params, depth, run_user)
+        finally:
+            self.active.pop()
+
+    def find_guard(self, path: str, text: str) -> None:
+        if self.result.root_guard is not None:
+            return
+        for i, line in enumerate(text.split("\n"), start=1):
+            if line.lstrip().startswith("#"):
+                continue
+            if _GUARD.search(line):
+                self.result.root_guard = Where(path, i, line.strip())
+                return
+
+    def learn_vars(self, text: str) -> None:
+        """Simple literal assignments and ``${VAR:=default}`` defaults, first value wins."""
+        for line in text.split("\n"):
+            m = _ASSIGN.match(line)
+            if m:
+                value = m.group(2)
+                if value[:1] in ("'", '"'):
+                    value = value[1:-1]
+                self.env.setdefault(m.group(1), value)
+            for d in _DEFAULT_ASSIGN.finditer(line):
+                if "$" not in d.group(2) and "`" not in d.group(2):
+                    self.env.setdefault(d.group(1), d.group(2).strip("'\""))
+
+    # -- one command ------------------------------------------------------------------------
+    def expand(self, word: str, params: list[str], script: str) -> list[str]:
+        if word in ("$@", "${@}", "$*", "${*}"):
+            return list(params)
+        if word in ("$0", "${0}", "$BASH_SOURCE", "${BASH_SOURCE}", "${BASH_SOURCE[0]}"):
+            return [script]
+        m = re.fullmatch(r"\$\{?([1-9])\}?", word)
+        if m:
+            i = int(m.group(1)) - 1
+            return [params[i]] if i < len(params) else [word]
+
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1) or m.group(4)
+            if name in self.env:
+                return self.env[name]
+            if m.group(2) and "$" not in (m.group(3) or ""):
+                return m.group(3) or ""
+            return m.group(0)
+
+        return [_VAR.sub(sub, word)] if "$" in word else [word]
+
+    def command(
+        self,
+        cmd: Command,
+        file: str,
+        params: list[str],
+        depth: int,
+        run_user: str | None,
+    ) -> None:
+        argv: list[str] = []
+        for w in cmd.argv:
+            argv.extend(self.expand(w, params, file))
+        if not argv:
+            return
+        c = Command(
+            tuple(argv),
+            cmd.line,
+            cmd.text,
+            cmd.assignments,
+            cmd.in_function,
+            cmd.background,
+            cmd.redirects,
+            cmd.via_shell_c,
+        )
+        name = basename(argv[0])
+        if name == "set" and "--" in argv:
+            new = argv[argv.index("--") + 1 :]
+            if "$@" not in cmd.argv or not params or params[0].startswith("-"):
+                params[:] = new
+            return
+        if name in ("source", "."):
+            if len(argv) > 1:
+                self.source(argv[1], file, params, depth, run_user)
+            return
+        before = run_user
+        run_user = self.note_drops(c, file, run_user, guarded=self.result.root_guard is not None)
+        for layer in layers(c):
+            if layer.script:
+                for inner_cmd in layer.script:
+                    self.command(inner_cmd, file, [], depth, run_user)
+                return
+        inner = unwrap(c)
+        if not inner.argv:
+            return
+        self.classify(inner, file)
+        if shell_c_string(inner) is not None:
+            return  # its commands were already emitted by the parser
+        first = inner.argv[0]
+        if first == file or (basename(first) == basename(file) and "$0" in " ".join(cmd.argv)):
+            return  # re-exec of the script itself as another user: already being analysed
+        layer_tools = [p.tool for p in layers(c)]
+        is_exec = bool(layer_tools) and (layer_tools[0] == "exec" or run_user != before)
+        where = Where(file, c.line, c.text)
+        if is_exec:
+            self.result.chain.append(inner.argv)
+            self.exec_program(inner.argv, where, depth, run_user, main=True)
+        else:
+            path, text = self.resolve(first)
+            if path is not None and text is not None and self.is_shell_script(text, path):
+                self.script(path, text, list(inner.argv[1:]), depth + 1, run_user)
+            elif first not in self.functions:
+                self.result.programs.append(ProgramRun(inner.argv, run_user, file, c.line))
+
+    def source(
+        self, target: str, file: str, params: list[str], depth: int, run_user: str | None
+    ) -> None:
+        if "$" in target:
+            return
+        path: str | None = (
+            target if target.startswith("/") else posixpath.join(posixpath.dirname(file), target)
+        )
+        text = self.read(path) if path else None
+        if text is None and "/" not in target:
+            path, text = self.resolve(target)
+        if text is None or path is None:
+            self.unresolved(target)
+            return
+        if depth + 1 > _MAX_DEPTH or path in self.active:
+            return
+        if path not in self.result.scripts:
+            self.result.scripts.append(path)
+        self.active.append(path)
+        try:
+            self.learn_vars(text)
+            self.find_guard(path, text)
+            for c in parse_commands(text):
+                self.command(c, path, params, depth + 1, run_user)
+        finally:
+            self.active.pop()
+
+    def note_drops(
+        self, cmd: Command, file: str, run_user: str | None, *, guarded: bool
+    ) -> str | None:
+        for layer in layers(cmd):
+            if not layer.switches_user:
+                continue
+            user = layer.user or ""
+            if layer.tool in ("sudo", "doas") and _is_root(user or "root"):
+                continue
+            if _is_root(user) and (layer.group is None or _is_root(layer.group)):
+                continue
+            self.result.drops.append(
+                PrivilegeDrop(
+                    layer.tool, user, layer.group, file, cmd.line, cmd.text, guarded=guarded
+                )
+            )
+            run_user = user or run_user
+        return run_user
+
+    def classify(self, cmd: Command, file: str) -> None:
+        r = self.result
+        r.host_mods.extend(classify.host_modification(cmd, file))
+        pkg = classify.package_install(cmd, file)
+        if pkg is not None:
+            r.package_installs.append(pkg)
+        cap = classify.setcap(cmd, file)
+        if cap is not None:
+            r.setcaps.append(cap)
+        r.chowns.extend(classify.ownership_change(cmd, file))
+        for w in classify.root_path_writes(cmd, file):
+            key = (w.path, w.file, w.line)
+            if key in self.seen_writes or not self.not_writable(w):
+                continue
+            self.seen_writes.add(key)
+            r.root_writes.append(w)
+
+    def not_writable(self, w: RootPathWrite) -> bool:
+        """True unless the tree shows the path (or its nearest ancestor) writable by group 0."""
+        if self.entry is None or "$" in w.path or "*" in w.path:
+            return "$" not in w.path
+        path = posixpath.normpath(w.path)
+        while path not in ("/", ""):
+            e = self.entry(path)
+            if e is not None:
+                if e.uid != 0:
+                    return False
+                return not (e.mode & 0o002 or (e.gid == 0 and e.mode & 0o020))
+            path = posixpath.dirname(path)
+        return True
