@@ -1,0 +1,105 @@
+"""Apply JSON Patches to the parsed YAML and re-emit it with comments and formatting kept.
+
+Only the documents that changed are re-emitted (ruamel round-trip, with the indentation guessed
+from the original); every other byte of the file stays as it was.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import itertools
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from unroot.errors import InputError
+from unroot.policy import jsonpatch
+from unroot.workload.load import Source
+
+
+def rewrite(src: Source, patches: Mapping[int, list[dict[str, Any]]]) -> str:
+    """New text of ``src`` with ``patches`` (chunk index -> ops on the chunk root) applied."""
+    from unroot.workload.load import new_yaml
+
+    parts: list[str] = []
+    for ci, chunk in enumerate(src.chunks):
+        ops = patches.get(ci)
+        if not ops or chunk.node is None:
+            parts.append(chunk.text)
+            continue
+        indent, block_seq_indent = guess_indent(chunk.text)
+        try:
+            jsonpatch.apply(chunk.node, ops)
+        except jsonpatch.PatchError as exc:
+            raise InputError(
+                f"{src.file}:{chunk.start_line + 1}: cannot apply fix: {exc}"
+            ) from None
+        yaml = new_yaml()
+        yaml.indent(mapping=indent, sequence=block_seq_indent + 2, offset=block_seq_indent)
+        yaml.explicit_start = chunk.text.lstrip().startswith("---")
+        out = io.StringIO()
+        yaml.dump(chunk.node, out)
+        text = out.getvalue()
+        if yaml.explicit_start and not chunk.text.startswith("---"):
+            # keep whatever (blank lines) preceded the marker
+            head = chunk.text[: chunk.text.index("---")]
+            text = head + text
+        parts.append(text)
+    return "".join(parts)
+
+
+_KEY_ONLY = re.compile(r"^( *)[^\s#-][^:#]*:\s*(?:#.*)?$")
+_INDENT = re.compile(r"^( *)(- )?\S")
+
+
+def guess_indent(text: str) -> tuple[int, int]:
+    """(mapping indent, dash offset) as written: the first nested mapping and the first
+    block sequence under a key decide; defaults are 2 and 0 (kubectl's style)."""
+    mapping: int | None = None
+    offset: int | None = None
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    for here, below in itertools.pairwise(lines):
+        key = _KEY_ONLY.match(here)
+        child = _INDENT.match(below)
+        if not key or not child:
+            continue
+        diff = len(child.group(1)) - len(key.group(1))
+        if child.group(2):
+            if offset is None and diff >= 0:
+                offset = diff
+        elif mapping is None and diff > 0:
+            mapping = diff
+        if mapping is not None and offset is not None:
+            break
+    return mapping or 2, offset or 0
+
+
+def unified_diff(file: str, old: str, new: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"a/{file.lstrip('/')}",
+            tofile=f"b/{file.lstrip('/')}",
+        )
+    )
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write via a temporary file in the same folder and rename, keeping the file mode."""
+    target = Path(path)
+    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
