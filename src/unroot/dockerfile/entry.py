@@ -43,9 +43,8 @@ def _list(value: object) -> list[str] | None:
 def entrypoint_findings(ctx: DockerfileContext) -> list[Finding]:
     """Script and daemon rule findings for what the final image starts."""
     try:
-        from unroot.daemons.analyze import analyze_files
         from unroot.shell.entrypoint import analyze_entrypoint
-    except ImportError:
+    except ImportError:  # pragma: no cover - present in every installed version
         return []
     from unroot.dockerfile.contextfiles import ContextFiles
     from unroot.rules.base import run_rules
@@ -55,8 +54,22 @@ def entrypoint_findings(ctx: DockerfileContext) -> list[Finding]:
     env = dict(ctx.final.env)
     user = ctx.user.user.spec if ctx.user.user.is_root is not None else ""
     out: list[Finding] = []
-    analysis = analyze_entrypoint(entrypoint, cmd, read_file, env, user=user)
+    analysis = analyze_entrypoint(entrypoint, cmd, read_file, env, user=user, workdir=_workdir(ctx))
     out += run_rules("script", analysis)
+    try:
+        from unroot.daemons.analyze import analyze_files
+    except ImportError:  # pragma: no cover
+        return out
     daemon = analyze_files(read_file, entry=analysis, list_paths=read_file.paths)
     out += run_rules("daemon", daemon)
     return out
+
+
+def _workdir(ctx: DockerfileContext) -> str:
+    import posixpath
+
+    workdir = "/"
+    for _stage, ins, scope in ctx.final_instructions():
+        if ins.cmd == "WORKDIR" and ins.value:
+            workdir = posixpath.join(workdir, ctx.word(ins.value[0], scope))
+    return workdir

@@ -86,6 +86,10 @@ def _needs(findings: Sequence[Finding]) -> list[str]:
 def _regroups_to_zero(ctx: DockerfileContext) -> bool:
     from unroot.shell.words import basename, unwrap
 
+    for _stage, ins, scope in ctx.final_instructions():
+        owner = ins.flag("chown") if ins.cmd in ("COPY", "ADD") else None
+        if owner and ctx.word(owner, scope).partition(":")[2] in ("0", "root"):
+            return True
     for step in ctx.runs:
         for cmd in step.commands:
             inner = unwrap(cmd)

@@ -53,14 +53,26 @@ def _mode_and_paths(cmd: Command) -> tuple[str, list[str]] | None:
     return None
 
 
+def _made_dirs(ctx: DockerfileContext) -> set[str]:
+    """Paths created with mkdir: setgid/sticky on a directory is about inheritance, not
+    privilege (postgres' ``chmod 3777 /var/run/postgresql``)."""
+    out: set[str] = set()
+    for _cmd, inner, _user in final_commands(ctx):
+        if basename(inner.argv[0]) == "mkdir":
+            out.update(a.rstrip("/") for a in inner.argv[1:] if not a.startswith("-"))
+    return out
+
+
 def check(ctx: DockerfileContext) -> Iterator[Finding]:
+    dirs = _made_dirs(ctx)
     for _cmd, inner, _user in final_commands(ctx):
         found = _mode_and_paths(inner)
         if found is None:
             continue
         mode, paths = found
+        paths = [p for p in paths if p.rstrip("/") not in dirs]
         bits = special_bits(mode)
-        if bits:
+        if bits and paths:
             yield RULE.finding(
                 f"{bits} bit set on {', '.join(paths) or '?'} ({basename(inner.argv[0])} {mode})",
                 evidence(ctx, inner.line, " ".join(inner.argv)),
