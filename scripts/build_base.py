@@ -104,21 +104,24 @@ def ensure_image(
 # --- Debian -----------------------------------------------------------------------------------
 
 
-def apt_mirror() -> str:
+def apt_mirror(etc_apt: Path = Path("/etc/apt"), suite: str = DEBIAN_SUITE) -> str:
     """The Debian mirror apt uses on this host (deb822 or one-line sources), else the default."""
-    sources = sorted(Path("/etc/apt/sources.list.d").glob("*.sources"))
-    for path in sources:
+    for path in sorted((etc_apt / "sources.list.d").glob("*.sources")):
         for block in path.read_text(encoding="utf-8", errors="replace").split("\n\n"):
             uris = re.search(r"^URIs:\s*(\S+)", block, re.M)
             suites = re.search(r"^Suites:\s*(.+)$", block, re.M)
-            if uris and suites and DEBIAN_SUITE in suites.group(1).split():
+            types = re.search(r"^Types:\s*(.+)$", block, re.M)
+            if types and "deb" not in types.group(1).split():
+                continue
+            if uris and suites and suite in suites.group(1).split():
                 return uris.group(1).rstrip("/")
-    for path in [Path("/etc/apt/sources.list"), *Path("/etc/apt/sources.list.d").glob("*.list")]:
+    lists = [etc_apt / "sources.list", *sorted((etc_apt / "sources.list.d").glob("*.list"))]
+    for path in lists:
         if not path.is_file():
             continue
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             parts = re.sub(r"\[[^]]*\]", "", line).split()  # drop "[signed-by=...]"
-            if len(parts) >= 3 and parts[0] == "deb" and parts[2] == DEBIAN_SUITE:
+            if len(parts) >= 3 and parts[0] == "deb" and parts[2] == suite:
                 return parts[1].rstrip("/")
     return DEFAULT_MIRROR
 
