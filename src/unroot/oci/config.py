@@ -16,7 +16,7 @@ def parse_config(data: bytes, what: str = "image config") -> ImageConfig:
         inner_raw = {}
     if not isinstance(inner_raw, dict):
         raise InputError(f"{what}: 'config' is not an object")
-    where = f"{what} config"
+    where = f"{what}: config"
     ports = get_obj(inner_raw, "ExposedPorts", where)
     volumes = get_obj(inner_raw, "Volumes", where)
     return ImageConfig(

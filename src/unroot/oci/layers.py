@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from unroot.errors import InputError
 from unroot.oci.blobs import Source
 from unroot.oci.config import startup_paths
 from unroot.oci.decompress import LayerStream, Limits
@@ -80,8 +81,10 @@ def scan_layer(
 ) -> None:
     """Decode, parse, merge and verify one layer in a single pass over its bytes."""
     raw, length = spec.source.open(spec.name)
+    digest = spec.info.digest
+    short = digest[:19] if digest.startswith("sha256:") else (digest or spec.name)
+    label = f"layer {index + 1} ({short})"
     try:
-        label = f"layer {index + 1} ({spec.info.digest or spec.name})"
         stream = LayerStream(
             raw,
             media_type=spec.info.media_type,
@@ -95,5 +98,10 @@ def scan_layer(
         entries = iter_tar(stream.chunks(), want=builder.want, max_data=builder.max_file)
         builder.apply(entries, spec.info.digest, index)
         stream.finish()
+    except InputError as exc:
+        message = str(exc)
+        if message.startswith(label):
+            raise
+        raise InputError(f"{label}: {message}") from None
     finally:
         raw.close()

@@ -24,13 +24,18 @@ TRANSPORTS = ("oci", "oci-archive", "docker-archive", "containers-storage", "doc
 
 
 def split_path_suffix(rest: str) -> tuple[str, str]:
-    """``PATH[:SUFFIX]``: the suffix only counts if PATH without it exists or has no colon.
+    """``PATH[:SUFFIX]``: the shortest existing PATH wins; the suffix may hold colons.
 
-    ``oci:/tmp/x:latest`` -> (``/tmp/x``, ``latest``); a path that itself contains a colon
-    and exists is taken whole.
+    ``oci:/tmp/x:latest`` -> (``/tmp/x``, ``latest``); ``docker-archive:a.tar:repo/x:1`` ->
+    (``a.tar``, ``repo/x:1``); a path that itself contains a colon and exists is taken whole.
     """
     if os.path.exists(rest):
         return rest, ""
+    colon = rest.find(":")
+    while colon > 0:
+        if os.path.exists(rest[:colon]):
+            return rest[:colon], rest[colon + 1 :]
+        colon = rest.find(":", colon + 1)
     path, sep, suffix = rest.rpartition(":")
     if sep and path and "/" not in suffix:
         return path, suffix

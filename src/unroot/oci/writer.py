@@ -223,6 +223,11 @@ class LayoutWriter:
         os.replace(tmp_path, self._blob_file(digest))
         return Blob(digest, size, LAYER_TYPES[compression], "sha256:" + diff.hexdigest())
 
+    def add_raw_layer(self, blob: bytes, media_type: str, diff_id: str = "") -> Blob:
+        """A layer blob exactly as given (already compressed, or deliberately odd)."""
+        written = self.add_blob(blob, media_type)
+        return Blob(written.digest, written.size, media_type, diff_id or written.digest)
+
     def add_image(self, config: dict[str, Any], layers: list[Blob]) -> Blob:
         """Write config (diff_ids filled in) and manifest; returns the manifest blob."""
         config = dict(config)
