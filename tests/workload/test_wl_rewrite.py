@@ -1,0 +1,71 @@
+"""--fix output: patched documents re-emitted, comments and untouched documents kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from unroot.workload.load import load_text
+from unroot.workload.rewrite import guess_indent, rewrite, unified_diff, write_atomic
+
+TEXT = """\
+# leading comment
+apiVersion: v1
+kind: Pod
+metadata:
+  name: a  # name comment
+spec:
+  containers:
+  - name: c
+    image: x
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: untouched,   odd:   spacing}
+"""
+
+
+def test_rewrite_keeps_comments_and_other_documents() -> None:
+    src = load_text(TEXT, "f.yaml")
+    ops = [
+        {
+            "op": "add",
+            "path": "/spec/containers/0/securityContext",
+            "value": {"runAsNonRoot": True},
+        },
+        {"op": "add", "path": "/metadata/annotations", "value": {"unroot.dev/profile": "x"}},
+    ]
+    new = rewrite(src, {0: ops})
+    assert "# leading comment" in new and "# name comment" in new
+    assert "metadata: {name: untouched,   odd:   spacing}" in new  # byte-for-byte
+    again = load_text(new, "f.yaml").documents[0].obj
+    assert again["spec"]["containers"][0]["securityContext"] == {"runAsNonRoot": True}
+    assert again["metadata"]["annotations"] == {"unroot.dev/profile": "x"}
+    assert "  - name: c\n    image: x\n" in new  # sequence style of the original kept
+    diff = unified_diff("f.yaml", TEXT, new)
+    assert diff.startswith("--- a/f.yaml\n+++ b/f.yaml\n")
+    assert "+    securityContext:" in diff
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("a:\n  b:\n  - x\n", (2, 0)),
+        ("a:\n    b:\n      - x\n", (4, 2)),
+        ("a:\n  b:\n    - x\n", (2, 2)),
+        ("a: 1\n", (2, 0)),
+    ],
+)
+def test_guess_indent(text: str, expect: tuple[int, int]) -> None:
+    assert guess_indent(text) == expect
+
+
+def test_write_atomic_keeps_mode(tmp_path: Path) -> None:
+    target = tmp_path / "m.yaml"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    write_atomic(str(target), "new\n")
+    assert target.read_text() == "new\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["m.yaml"]
