@@ -38,7 +38,7 @@ def test_annotations_ours_win_over_openshift() -> None:
     both = {"openshift.io/sa.scc.uid-range": "5/10", "unroot.dev/uid-range": "100/10"}
     assert range_from_annotations(both) == UIDRange(100, 10)
     assert range_from_annotations({}) is None and range_from_annotations(None) is None
-    with pytest.raises(UsageError, match="unroot.dev/uid-range"):
+    with pytest.raises(UsageError, match=r"unroot\.dev/uid-range"):
         range_from_annotations({"unroot.dev/uid-range": "nope"})
     assert mcs_from_annotations({"openshift.io/sa.scc.mcs": "s0:c26,c5"}) == "s0:c26,c5"
 
