@@ -18,7 +18,6 @@ PACKAGE_DIRS: dict[str, tuple[str, ...]] = {
     "mysql-server": ("/var/lib/mysql", "/run/mysqld", "/var/log/mysql"),
     "redis-server": ("/var/lib/redis", "/var/log/redis", "/run/redis"),
     "redis": ("/var/lib/redis", "/var/log/redis", "/run/redis"),
-    "memcached": ("/run/memcached",),
     "squid": ("/var/spool/squid", "/var/log/squid", "/var/cache/squid", "/run/squid"),
     "mosquitto": ("/var/lib/mosquitto", "/var/log/mosquitto", "/run/mosquitto"),
     "bind9": ("/var/cache/bind", "/run/named"),
