@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus_metrics as cm  # noqa: E402
+import corpus_metrics as cm
 
 THRESHOLD = 0.95
 
