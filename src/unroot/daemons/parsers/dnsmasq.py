@@ -1,0 +1,80 @@
+"""dnsmasq: ``port=`` (default 53, udp and tcp), ``user=``/``group=``, pid and log files."""
+
+from __future__ import annotations
+
+import posixpath
+
+from unroot.daemons.model import DaemonConfig, Listen, Setting
+from unroot.daemons.source import MAX_FILES, ConfigSource, logical_lines
+
+DEFAULT_PORT = 53
+
+
+def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
+    _parse_file(src, path, cfg)
+    _default(cfg, path)
+
+
+def _default(cfg: DaemonConfig, path: str) -> None:
+    if not any(x.directive == "port" for x in cfg.listen):
+        cfg.listen[:0] = [
+            Listen(DEFAULT_PORT, "udp", path, 0, "", "port", default=True),
+            Listen(DEFAULT_PORT, "tcp", path, 0, "", "port", default=True),
+        ]
+
+
+def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
+    if path in cfg.files or len(cfg.files) >= MAX_FILES:
+        return
+    text = src.read(path)
+    if text is None:
+        return
+    cfg.files.append(path)
+    for line, stmt in logical_lines(text):
+        key, _, value = stmt.partition("=")
+        key, value = key.strip(), value.strip().strip("'\"")
+        if key == "conf-file" and value:
+            _parse_file(src, value, cfg)
+        elif key == "conf-dir" and value:
+            d, _, rest = value.partition(",")
+            pattern = "*"
+            for spec in rest.split(","):
+                if spec.startswith("*"):
+                    pattern = spec
+            for inc in src.glob(posixpath.join(d, pattern)):
+                if not inc.endswith((".dpkg-dist", ".dpkg-old", ".dpkg-new", "~", ".bak")):
+                    _parse_file(src, inc, cfg)
+        else:
+            _directive(cfg, key, value, path, line)
+
+
+def _directive(cfg: DaemonConfig, key: str, value: str, path: str, line: int) -> None:
+    if key == "port" and value.isdigit():
+        cfg.listen = [x for x in cfg.listen if x.directive != "port"]
+        if int(value):
+            cfg.listen.append(Listen(int(value), "udp", path, line, "", "port"))
+            cfg.listen.append(Listen(int(value), "tcp", path, line, "", "port"))
+    elif key == "user" and value:
+        cfg.user = Setting(value, path, line, "user")
+    elif key == "group" and value:
+        cfg.group = Setting(value, path, line, "group")
+    elif key == "pid-file" and value:
+        cfg.add_path(value, "pid", path, line, key)
+    elif key in ("log-facility", "dhcp-leasefile", "dhcp-hostsfile") and value.startswith("/"):
+        cfg.add_path(value, "log" if key == "log-facility" else "data", path, line, key)
+
+
+_SHORT = {"-p": "port", "-u": "user", "-g": "group", "-x": "pid-file", "-8": "log-facility"}
+
+
+def apply_argv(cfg: DaemonConfig, argv: tuple[str, ...]) -> None:
+    args = argv[1:]
+    for i, a in enumerate(args):
+        if a.startswith("--") and "=" in a:
+            k, v = a[2:].split("=", 1)
+            _directive(cfg, k, v, "argv", 0)
+        elif a in _SHORT and i + 1 < len(args):
+            _directive(cfg, _SHORT[a], args[i + 1], "argv", 0)
+        elif a[:2] in _SHORT and len(a) > 2:
+            _directive(cfg, _SHORT[a[:2]], a[2:], "argv", 0)
+    _default(cfg, "argv")

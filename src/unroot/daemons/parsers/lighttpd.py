@@ -1,0 +1,64 @@
+"""lighttpd: ``server.port``, ``$SERVER["socket"]``, ``server.username``, pid, logs, cache."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from unroot.daemons.model import DaemonConfig, Listen, Setting, split_addr_port
+from unroot.daemons.source import MAX_FILES, ConfigSource, logical_lines, resolve
+
+_ASSIGN = re.compile(r"^([A-Za-z0-9_.-]+)\s*(\+?=|:=)\s*(.*)$")
+_SOCKET = re.compile(r'^\$SERVER\["socket"\]\s*==\s*"([^"]*)"')
+_STRINGS = re.compile(r'"([^"]*)"')
+
+
+def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
+    _parse_file(src, path, cfg, posixpath.dirname(path))
+    if not any(x.directive == "server.port" for x in cfg.listen):
+        main = cfg.files[0] if cfg.files else path
+        cfg.listen.insert(0, Listen(80, "tcp", main, 0, "", "server.port", default=True))
+
+
+def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig, base: str) -> None:
+    if path in cfg.files or len(cfg.files) >= MAX_FILES:
+        return
+    text = src.read(path)
+    if text is None:
+        return
+    cfg.files.append(path)
+    for line, stmt in logical_lines(text):
+        sock = _SOCKET.match(stmt)
+        if sock:
+            ap = split_addr_port(sock.group(1))
+            if ap is not None:
+                cfg.listen.append(Listen(ap[1], "tcp", path, line, ap[0], '$SERVER["socket"]'))
+            continue
+        if stmt.startswith("include ") or stmt.startswith("include\t"):
+            for target in _STRINGS.findall(stmt):
+                for inc in src.glob(resolve(base, target)):
+                    _parse_file(src, inc, cfg, base)
+            continue
+        m = _ASSIGN.match(stmt)
+        if not m:
+            continue
+        key, value = m.group(1), m.group(3).strip()
+        strings = _STRINGS.findall(value)
+        first = strings[0] if strings else value.split()[0] if value.split() else ""
+        if key == "server.port" and first.isdigit():
+            cfg.listen = [x for x in cfg.listen if not x.default]
+            cfg.listen.append(Listen(int(first), "tcp", path, line, "", "server.port"))
+        elif key == "server.username":
+            cfg.user = Setting(first, path, line, key)
+        elif key == "server.groupname":
+            cfg.group = Setting(first, path, line, key)
+        elif key == "server.pid-file":
+            cfg.add_path(first, "pid", path, line, key)
+        elif key in ("server.errorlog", "accesslog.filename", "server.breakagelog"):
+            if not first.startswith("|"):
+                cfg.add_path(first, "log", path, line, key)
+        elif key in ("server.upload-dirs",):
+            for s in strings:
+                cfg.add_path(s, "temp", path, line, key, is_dir=True)
+        elif key in ("compress.cache-dir", "deflate.cache-dir"):
+            cfg.add_path(first, "cache", path, line, key, is_dir=True)

@@ -1,0 +1,51 @@
+"""OpenSSH sshd: ``Port`` (default 22), ``ListenAddress``, ``PidFile``, ``Include``."""
+
+from __future__ import annotations
+
+from unroot.daemons.model import DaemonConfig, Listen, split_addr_port
+from unroot.daemons.source import MAX_FILES, ConfigSource, logical_lines, resolve
+
+DEFAULT_PORT = 22
+
+
+def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
+    _parse_file(src, path, cfg)
+    if not cfg.listen:
+        cfg.listen.append(Listen(DEFAULT_PORT, "tcp", path, 0, "", "Port", default=True))
+
+
+def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
+    if path in cfg.files or len(cfg.files) >= MAX_FILES:
+        return
+    text = src.read(path)
+    if text is None:
+        return
+    cfg.files.append(path)
+    in_match = False
+    for line, stmt in logical_lines(text):
+        words = stmt.replace("=", " ", 1).split()
+        key, args = words[0].lower(), words[1:]
+        if key == "match":
+            in_match = True
+            continue
+        if not args or in_match:
+            continue
+        if key == "include":
+            for pattern in args:
+                for inc in src.glob(resolve("/etc/ssh", pattern)):
+                    _parse_file(src, inc, cfg)
+        elif key == "port" and args[0].isdigit():
+            cfg.listen.append(Listen(int(args[0]), "tcp", path, line, "", "Port"))
+        elif key == "listenaddress":
+            ap = split_addr_port(args[0])
+            if ap is not None and ap[1]:
+                cfg.listen.append(Listen(ap[1], "tcp", path, line, ap[0], "ListenAddress"))
+        elif key == "pidfile" and args[0] != "none":
+            cfg.add_path(args[0], "pid", path, line, "PidFile")
+
+
+def apply_argv(cfg: DaemonConfig, argv: tuple[str, ...]) -> None:
+    args = argv[1:]
+    ports = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-p" and args[i + 1].isdigit()]
+    if ports:
+        cfg.listen = [Listen(int(p), "tcp", "argv", 0, "", "-p") for p in ports]

@@ -1,0 +1,55 @@
+"""Squid: ``http_port``/``https_port`` (default 3128), ``cache_effective_user``, pid, cache."""
+
+from __future__ import annotations
+
+import posixpath
+
+from unroot.daemons.model import DaemonConfig, Listen, Setting, split_addr_port
+from unroot.daemons.source import MAX_FILES, ConfigSource, logical_lines
+
+DEFAULT_PORT = 3128
+
+
+def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
+    _parse_file(src, path, cfg)
+    if not cfg.listen:
+        cfg.listen.append(Listen(DEFAULT_PORT, "tcp", path, 0, "", "http_port", default=True))
+
+
+def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
+    if path in cfg.files or len(cfg.files) >= MAX_FILES:
+        return
+    text = src.read(path)
+    if text is None:
+        return
+    cfg.files.append(path)
+    for line, stmt in logical_lines(text):
+        words = stmt.split()
+        key, args = words[0], words[1:]
+        if not args:
+            continue
+        if key in ("http_port", "https_port", "icp_port", "htcp_port", "snmp_port"):
+            ap = split_addr_port(args[0])
+            if ap is not None and ap[1] != 0:
+                proto = "udp" if key in ("icp_port", "htcp_port", "snmp_port") else "tcp"
+                cfg.listen.append(Listen(ap[1], proto, path, line, ap[0], key))
+        elif key == "cache_effective_user":
+            cfg.user = Setting(args[0], path, line, key)
+        elif key == "cache_effective_group":
+            cfg.group = Setting(args[0], path, line, key)
+        elif key == "pid_filename" and args[0] != "none":
+            cfg.add_path(args[0], "pid", path, line, key)
+        elif key == "cache_dir" and len(args) > 1:
+            cfg.add_path(args[1], "cache", path, line, key, is_dir=True)
+        elif key in ("access_log", "cache_log", "cache_store_log", "logfile_rotate"):
+            target = args[0].removeprefix("daemon:").removeprefix("stdio:")
+            if target != "none":
+                cfg.add_path(target, "log", path, line, key)
+        elif key == "coredump_dir":
+            cfg.add_path(args[0], "data", path, line, key, is_dir=True)
+        elif key == "include":
+            for pattern in args:
+                base = posixpath.dirname(path)
+                full = pattern if pattern.startswith("/") else posixpath.join(base, pattern)
+                for inc in src.glob(full):
+                    _parse_file(src, inc, cfg)
