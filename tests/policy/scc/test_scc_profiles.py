@@ -108,7 +108,7 @@ def test_profile_file_errors(tmp_path: Path) -> None:
         load_profiles([tmp_path / "missing"])
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: [\n")
-    with pytest.raises(InputError, match="bad.yaml"):
+    with pytest.raises(InputError, match=r"bad\.yaml"):
         load_profiles([bad])
     one, two = tmp_path / "d" / "1.yaml", tmp_path / "d" / "2.yaml"
     one.parent.mkdir()
