@@ -40,6 +40,7 @@ class ContextFiles:
     def __init__(self, ctx: DockerfileContext) -> None:
         self.ctx = ctx
         self.root = os.path.realpath(ctx.context_dir)
+        self._cache: dict[int, dict[str, Source]] = {}
 
     def __call__(self, path: str) -> str | None:
         source = self.find(path)
@@ -50,21 +51,19 @@ class ContextFiles:
         return self._read(source.context_path) if source.context_path else None
 
     def find(self, path: str) -> Source | None:
-        return self._find(self.ctx.final, _norm(path), 0)
+        return self._table(self.ctx.final, 0).get(_norm(path))
 
     def paths(self) -> list[str]:
         """Every image path the final image gets from the context (for daemon config lookup)."""
-        out: list[str] = []
-        for image_path, _src in self._entries(self.ctx.final, 0):
-            out.append(image_path)
-        return sorted(set(out))
+        return sorted(self._table(self.ctx.final, 0))
 
-    def _find(self, stage: Stage, path: str, depth: int) -> Source | None:
-        found: Source | None = None
-        for image_path, source in self._entries(stage, depth):
-            if image_path == path:
-                found = source
-        return found
+    def _table(self, stage: Stage, depth: int) -> dict[str, Source]:
+        """image path -> source for ``stage`` (later COPYs win), computed once per stage."""
+        table = self._cache.get(stage.index)
+        if table is None:
+            table = dict(self._entries(stage, depth))
+            self._cache[stage.index] = table
+        return table
 
     def _entries(self, stage: Stage, depth: int) -> Iterator[tuple[str, Source]]:
         if depth > _MAX_DEPTH:
@@ -104,7 +103,9 @@ class ContextFiles:
         self, other: Stage, src: str, dest: str, dir_dest: bool, depth: int
     ) -> Iterator[tuple[str, Source]]:
         src_abs = _norm(src)
-        for path, source in self._entries(other, depth + 1):
+        if depth + 1 > _MAX_DEPTH:
+            return
+        for path, source in self._table(other, depth + 1).items():
             if path == src_abs:
                 target = posixpath.join(dest, posixpath.basename(path)) if dir_dest else dest
                 yield target, source
@@ -129,11 +130,15 @@ class ContextFiles:
                         yield target, Source(target, context_path=full, line=line)
             elif os.path.isfile(real):
                 inside = _norm(posixpath.join(dest, posixpath.basename(match)))
-                if not dir_dest:
-                    # BuildKit copies *into* dest when the image already has it as a
-                    # directory, which only the base image knows: answer for both.
-                    yield dest, Source(dest, context_path=real, line=line)
-                yield inside, Source(inside, context_path=real, line=line)
+                if dir_dest:
+                    yield inside, Source(inside, context_path=real, line=line)
+                    continue
+                yield dest, Source(dest, context_path=real, line=line)
+                leaf = posixpath.basename(dest)
+                if "." not in leaf and leaf != posixpath.basename(match):
+                    # ``COPY x.sh /usr/local/bin``: BuildKit copies *into* dest when the
+                    # image already has that directory, which only the base knows.
+                    yield inside, Source(inside, context_path=real, line=line)
 
     def _read(self, path: str) -> str | None:
         try:

@@ -60,7 +60,8 @@ def entrypoint_findings(ctx: DockerfileContext) -> list[Finding]:
         from unroot.daemons.analyze import analyze_files
     except ImportError:  # pragma: no cover
         return out
-    daemon = analyze_files(read_file, entry=analysis, list_paths=read_file.paths)
+    ordered = sorted(analysis.programs, key=lambda p: p.main)  # main process last
+    daemon = analyze_files(read_file, None, read_file.paths, [p.argv for p in ordered], env=env)
     out += run_rules("daemon", daemon)
     return out
 

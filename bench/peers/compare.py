@@ -1,0 +1,225 @@
+"""Side-by-side: unroot vs hadolint, trivy and checkov on the labelled Dockerfile corpus.
+
+Run ``bench/peers/setup.sh`` once, then ``.venv/bin/python bench/peers/compare.py`` from the
+repository root. Every tool gets the whole corpus in ONE process (each one's natural batch
+mode: hadolint with all files, trivy and checkov with the corpus directory, unroot with all
+case directories), offline; one untimed warm-up run each, then the best of ``--runs`` timed
+runs. Peers' rule ids are mapped to unroot's categories; a category a peer has no rule for is
+shown as "-". A peer's root verdict is "root" when any of its root-user rules fired.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PEERS = Path(__file__).resolve().parent
+VENV = PEERS / ".venv"
+sys.path.insert(0, str(REPO / "tests" / "corpus"))
+
+import corpus_metrics as cm  # noqa: E402
+
+# peer rule id -> unroot category
+HADOLINT = {"DL3002": "no_user", "DL3004": "no_user"}
+TRIVY = {"DS002": "no_user", "DS010": "no_user"}
+CHECKOV = {"CKV_DOCKER_3": "no_user", "CKV_DOCKER_8": "no_user"}
+ROOT_RULES = {
+    "hadolint": {"DL3002"},
+    "trivy": {"DS002"},
+    "checkov": {"CKV_DOCKER_3", "CKV_DOCKER_8"},
+}
+SEES = {"hadolint": {"no_user"}, "trivy": {"no_user"}, "checkov": {"no_user"}}
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(extra)
+    return env
+
+
+def _case_of(path: str) -> str | None:
+    parts = Path(path).parts
+    if "cases" in parts:
+        i = parts.index("cases")
+        if i + 1 < len(parts):
+            return parts[i + 1]
+    return None
+
+
+def _timed(argv: list[str], env: dict[str, str], runs: int) -> tuple[float, str]:
+    subprocess.run(argv, env=env, capture_output=True, text=True, cwd=REPO)  # warm-up
+    best = float("inf")
+    out = ""
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=REPO)
+        best = min(best, time.perf_counter() - start)
+        out = proc.stdout
+        if not out.strip():
+            raise RuntimeError(f"{argv[0]} printed nothing: {proc.stderr[-2000:]}")
+    return best, out
+
+
+def run_unroot(names: list[str], runs: int) -> tuple[float, dict[str, cm.Answer]]:
+    exe = str(REPO / ".venv" / "bin" / "unroot")
+    argv = [exe, "scan", "--format", "json", *(str(cm.case_dir(n)) for n in names)]
+    env = _env(UNROOT_BASE_LOOKUP="0")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    seconds, out = _timed(argv, env, runs)
+    answers: dict[str, cm.Answer] = {}
+    for target in json.loads(out)["targets"]:
+        name = _case_of(target["ref"])
+        if name:
+            cats = {f["category"] for f in target["findings"] if f["category"] != "input"}
+            answers[name] = cm.Answer(target["verdict"], cats)
+    return seconds, answers
+
+
+def _peer_answers(
+    names: list[str], hits: dict[str, set[str]], mapping: dict[str, str], root_rules: set[str]
+) -> dict[str, cm.Answer]:
+    answers: dict[str, cm.Answer] = {}
+    for name in names:
+        ids = hits.get(name, set())
+        verdict = "root" if ids & root_rules else "non-root"
+        answers[name] = cm.Answer(verdict, {mapping[i] for i in ids if i in mapping})
+    return answers
+
+
+def run_hadolint(names: list[str], runs: int) -> tuple[float, dict[str, cm.Answer]]:
+    files = [str(cm.case_dir(n) / "Dockerfile") for n in names]
+    argv = [str(VENV / "bin" / "hadolint"), "--no-fail", "-f", "json", *files]
+    seconds, out = _timed(argv, _env(), runs)
+    hits: dict[str, set[str]] = {}
+    for item in json.loads(out):
+        name = _case_of(item["file"])
+        if name:
+            hits.setdefault(name, set()).add(item["code"])
+    return seconds, _peer_answers(names, hits, HADOLINT, ROOT_RULES["hadolint"])
+
+
+def _trivy_binary() -> str:
+    found = shutil.which("trivy", path=str(VENV / "bin"))
+    if found:
+        return found
+    for path in VENV.rglob("trivy"):
+        if path.is_file() and os.access(path, os.X_OK):
+            return str(path)
+    raise RuntimeError("trivy binary not found in bench/peers/.venv (run setup.sh)")
+
+
+def run_trivy(names: list[str], runs: int) -> tuple[float, dict[str, cm.Answer]]:
+    cache = PEERS / ".venv" / "trivy-cache"
+    argv = [
+        _trivy_binary(),
+        "config",
+        "--quiet",
+        "--format",
+        "json",
+        "--skip-check-update",
+        "--cache-dir",
+        str(cache),
+        str(cm.CASES),
+    ]
+    seconds, out = _timed(argv, _env(TRIVY_DISABLE_VEX_NOTICE="1"), runs)
+    hits: dict[str, set[str]] = {}
+    for result in json.loads(out).get("Results") or []:
+        name = _case_of(str(result.get("Target", "")))
+        if name is None:
+            name = _case_of(str(cm.CASES / str(result.get("Target", ""))))
+        for mis in result.get("Misconfigurations") or []:
+            if name and mis.get("Status", "FAIL") == "FAIL":
+                ident = str(mis.get("ID", "")).replace("AVD-", "").replace("-", "")
+                hits.setdefault(name, set()).add(ident)
+    return seconds, _peer_answers(names, hits, TRIVY, ROOT_RULES["trivy"])
+
+
+def run_checkov(names: list[str], runs: int) -> tuple[float, dict[str, cm.Answer]]:
+    argv = [
+        str(VENV / "bin" / "checkov"),
+        "-d",
+        str(cm.CASES),
+        "--framework",
+        "dockerfile",
+        "-o",
+        "json",
+        "--skip-download",
+        "--quiet",
+        "--compact",
+    ]
+    env = _env(
+        BC_SKIP_MAPPING="TRUE",
+        CKV_SKIP_PACKAGE_UPDATE_CHECK="TRUE",
+        CHECKOV_RUN_SCA_PACKAGE_SCAN_V2="false",
+    )
+    seconds, out = _timed(argv, env, runs)
+    data = json.loads(out)
+    reports = data if isinstance(data, list) else [data]
+    hits: dict[str, set[str]] = {}
+    for report in reports:
+        for check in report.get("results", {}).get("failed_checks", []):
+            name = _case_of(str(check.get("file_path", ""))) or _case_of(
+                str(cm.CASES) + str(check.get("file_path", ""))
+            )
+            if name:
+                hits.setdefault(name, set()).add(str(check["check_id"]))
+    return seconds, _peer_answers(names, hits, CHECKOV, ROOT_RULES["checkov"])
+
+
+TOOLS: dict[str, Callable[[list[str], int], tuple[float, dict[str, cm.Answer]]]] = {
+    "unroot": run_unroot,
+    "hadolint": run_hadolint,
+    "trivy": run_trivy,
+    "checkov": run_checkov,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tools", default=",".join(TOOLS))
+    args = parser.parse_args()
+    labels = cm.load_labels()
+    names = sorted(labels)
+    categories = cm.categories_of(labels)
+    results: dict[str, tuple[float, dict[str, cm.Answer]]] = {}
+    for tool in args.tools.split(","):
+        try:
+            results[tool] = TOOLS[tool](names, args.runs)
+        except (OSError, RuntimeError, ValueError) as exc:
+            print(f"{tool}: not run ({exc})", file=sys.stderr)
+    print(
+        f"corpus: {len(names)} Dockerfiles; best of {args.runs} runs after one warm-up; "
+        "P/R = precision/recall; '-' = the tool has no rule for it\n"
+    )
+    head = f"{'tool':<9} {'root/non-root':>13} {'exact':>6} {'wall s':>7}  "
+    head += " ".join(f"{c[:14]:>14}" for c in categories)
+    print(head)
+    for tool, (seconds, answers) in results.items():
+        cells = []
+        for cat in categories:
+            if tool != "unroot" and cat not in SEES.get(tool, set()):
+                cells.append(f"{'-':>14}")
+                continue
+            s = cm.score(labels, answers, cat)
+            cells.append(f"{s.precision:>6.2f}/{s.recall:<7.2f}")
+        exact = cm.verdict_accuracy(labels, answers) if tool == "unroot" else None
+        exact_text = f"{exact:.2f}" if exact is not None else "-"
+        print(
+            f"{tool:<9} {cm.root_accuracy(labels, answers):>13.2f} {exact_text:>6} "
+            f"{seconds:>7.2f}  " + " ".join(cells)
+        )
+    print("\ncategories:", ", ".join(f"{i + 1}={c}" for i, c in enumerate(categories)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
