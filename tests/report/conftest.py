@@ -83,7 +83,24 @@ def sample_targets() -> list[Target]:
         ],
     )
     empty = Target(ref="oci:/tmp/empty", kind="image", verdict=Verdict.ARBITRARY_UID_READY)
-    return [scan_image(root_image), scan_image(ready), dockerfile, workload, empty]
+    scripted = Target(
+        ref="oci:/tmp/gosu",
+        kind="image",
+        verdict=Verdict.ROOT,
+        findings=[
+            Finding(
+                "UR301",
+                Category.PRIVILEGE_DROP_AT_START,
+                Severity.WARNING,
+                "starts as root and drops to app with gosu",
+                (
+                    Evidence(file="/usr/local/bin/docker-entrypoint.sh", line=5, value="gosu"),
+                    Evidence(file="ENTRYPOINT/CMD", value="docker-entrypoint.sh app"),
+                ),
+            )
+        ],
+    )
+    return [scan_image(root_image), scan_image(ready), dockerfile, workload, empty, scripted]
 
 
 @pytest.fixture

@@ -87,3 +87,14 @@ def test_file_line_evidence_has_region(targets: list[Target]) -> None:
     second = run["results"][1]["locations"][0]["physicalLocation"]
     assert second["artifactLocation"]["uri"] == "file:///abs/deploy/app.yaml"
     assert second["region"]["startLine"] == 12
+
+
+def test_script_evidence_inside_an_image_is_an_image_path(targets: list[Target]) -> None:
+    scripted = targets[5]
+    [result] = rendered([scripted])["runs"][0]["results"]
+    script, config = result["locations"]
+    artifact = script["physicalLocation"]["artifactLocation"]
+    assert artifact == {"uri": "usr/local/bin/docker-entrypoint.sh", "uriBaseId": "IMAGEROOT"}
+    assert script["physicalLocation"]["region"]["startLine"] == 5
+    assert "physicalLocation" not in config
+    assert {"name": "ENTRYPOINT/CMD", "kind": "property"} in config["logicalLocations"]

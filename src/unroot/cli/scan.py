@@ -82,13 +82,12 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], ProgressFn | None]]:
         yield lambda ref: None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, Progress, TextColumn
 
     console = Console(stderr=True)
     with Progress(
+        BarColumn(bar_width=20),
         TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
         console=console,
         transient=True,
     ) as bar:
@@ -103,7 +102,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], ProgressFn | None]]:
                     task,
                     total=total,
                     completed=index,
-                    description=f"{ref}: layer {short} {size}".rstrip(),
+                    description=f"layer {index + 1}/{total} {short} {size} {ref}",
                 )
 
             return on_layer

@@ -64,21 +64,38 @@ def _file_uri(path: str) -> str:
     return quote(posix)
 
 
+def _image_uri(path: str) -> str:
+    """A path inside the image as a URI relative to the image root."""
+    return quote(str(PurePosixPath(path.lstrip("/") or ".")))
+
+
+def _physical(uri: str, base: str | None, line: int | None) -> dict[str, Any]:
+    artifact: dict[str, Any] = {"uri": uri}
+    if base:
+        artifact["uriBaseId"] = base
+    physical: dict[str, Any] = {"artifactLocation": artifact}
+    if line:
+        physical["region"] = {"startLine": line}
+    return physical
+
+
 def _locations(target: Target, evidence: Evidence) -> dict[str, Any] | None:
     location: dict[str, Any] = {}
     logical: list[dict[str, Any]] = []
-    if evidence.file:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": _file_uri(evidence.file)}}
-        if evidence.line:
-            physical["region"] = {"startLine": evidence.line}
-        location["physicalLocation"] = physical
+    in_image = target.kind == "image"
+    if evidence.file and not in_image:
+        location["physicalLocation"] = _physical(_file_uri(evidence.file), None, evidence.line)
+    elif evidence.file and evidence.file.startswith("/"):  # a script inside the image
+        location["physicalLocation"] = _physical(
+            _image_uri(evidence.file), IMAGE_ROOT, evidence.line
+        )
+    elif evidence.file:  # e.g. "ENTRYPOINT/CMD": a place in the config, not a file
+        logical.append({"name": evidence.file, "kind": "property"})
     elif evidence.path:
-        relative = str(PurePosixPath(evidence.path.lstrip("/") or "."))
-        physical = {"artifactLocation": {"uri": quote(relative), "uriBaseId": IMAGE_ROOT}}
-        if evidence.line:
-            physical["region"] = {"startLine": evidence.line}
-        location["physicalLocation"] = physical
-    if target.kind == "image" and (evidence.path or evidence.layer or evidence.field):
+        location["physicalLocation"] = _physical(
+            _image_uri(evidence.path), IMAGE_ROOT, evidence.line
+        )
+    if in_image and (evidence.path or evidence.layer or evidence.field or evidence.file):
         logical.append({"name": target.ref, "kind": "image"})
     if evidence.layer:
         logical.append(

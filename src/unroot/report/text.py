@@ -105,9 +105,10 @@ def _facts(target: Target) -> str:
 
 
 def _category(console: Console, category: Category, findings: list[Finding]) -> None:
-    console.print(
-        f"[bold]{escape(category_title(category))}[/] [dim]({category.value}, {len(findings)})[/]"
-    )
+    notes_only = all(f.severity is Severity.INFO for f in findings)
+    title = escape(category_title(category))
+    suffix = " [dim]- notes only, not blocking[/]" if notes_only else ""
+    console.print(f"[bold]{title}[/] [dim]({category.value}, {len(findings)})[/]{suffix}")
     ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.rule))
     for i, finding in enumerate(ordered):
         style = _SEVERITY_STYLE[finding.severity]

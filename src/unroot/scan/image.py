@@ -1,11 +1,22 @@
-"""Scan one image: build the context, run the rules, decide the verdict.
+"""Scan one image: build the contexts, run the rules, decide the verdict.
 
 :func:`scan_image` is pure (an :class:`Image` in, a :class:`Target` out); :func:`scan_image_ref`
 adds the I/O of opening the image reference.
+
+Three rule kinds look at an image, each through its own context:
+
+- ``image`` rules read an :class:`~unroot.scan.context.ImageContext`;
+- ``script`` rules read the entrypoint analysis (``unroot.shell.entrypoint.analyze_image``);
+- ``daemon`` rules read the daemon-config analysis (``unroot.daemons.analyze.analyze_image``,
+  given the image and the entrypoint analysis).
+
+The analysers of the last two are imported lazily and skipped when not installed, so the image
+scan works with whatever rule packages exist.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -15,17 +26,12 @@ from unroot.rules.base import run_rules
 from unroot.scan.context import ImageContext, build_context
 from unroot.scan.verdict import decide
 
-RULE_KINDS_FOR_IMAGES = ("image", "script", "daemon")
-"""Rule kinds that read an :class:`ImageContext`; script and daemon rules add their findings."""
-
 Progress = Callable[[int, int, LayerInfo], None]
 
 
 def scan_image(image: Image) -> Target:
     ctx = build_context(image)
-    findings: list[Finding] = []
-    for kind in RULE_KINDS_FOR_IMAGES:
-        findings.extend(run_rules(kind, ctx))
+    findings = rule_findings(ctx)
     verdict, reasons = decide(findings, ready_reasons(ctx))
     return Target(
         ref=image.ref,
@@ -35,6 +41,31 @@ def scan_image(image: Image) -> Target:
         reasons=reasons,
         info=image_info(ctx),
     )
+
+
+def rule_findings(ctx: ImageContext) -> list[Finding]:
+    """Findings of the image, script and daemon rules, in that order."""
+    findings = run_rules("image", ctx)
+    analysis = _optional("unroot.shell.entrypoint", "analyze_image")
+    if analysis is None:
+        return findings
+    entry = analysis(ctx.image)
+    findings += run_rules("script", entry)
+    analyze_daemons = _optional("unroot.daemons.analyze", "analyze_image")
+    if analyze_daemons is not None:
+        findings += run_rules("daemon", analyze_daemons(ctx.image, entry))
+    return findings
+
+
+def _optional(module_name: str, attribute: str) -> Any:
+    """``module.attribute`` if that module exists (another analyser may not be built yet)."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module_name.startswith(exc.name):
+            return None
+        raise
+    return getattr(module, attribute, None)
 
 
 def ready_reasons(ctx: ImageContext) -> list[str]:
