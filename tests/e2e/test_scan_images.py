@@ -20,7 +20,7 @@ from unroot.runtime.podman import Podman
 
 from .conftest import ScanResult
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 DEBIAN = "localhost/unroot-base/debian:bookworm"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from unroot.errors import ToolError
 from unroot.runtime.hostconf import (
     CAP_SYS_RESOURCE,
     PODMAN_ROOTFUL_NOFILE,
@@ -15,10 +16,12 @@ from unroot.runtime.hostconf import (
     HostFacts,
     cgroup_layout_from_mounts,
     decide,
+    default_conf_dir,
     has_capability,
     parse_cap_eff,
     write_containers_conf,
 )
+from unroot.runtime.podman import Podman
 
 # A host like the CI machine: root without CAP_SYS_RESOURCE, hybrid cgroups, runc only.
 CI_HOST = HostFacts(
@@ -168,3 +171,17 @@ def test_containers_conf_written_atomically_and_shared(tmp_path: Path) -> None:
     other = write_containers_conf(text + "# other\n", tmp_path)
     assert other != first
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, other.name])
+
+
+def test_conf_dir_prefers_xdg_runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    assert default_conf_dir() == tmp_path / "unroot"
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "missing"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert default_conf_dir() == tmp_path / "cache" / "unroot"
+
+
+def test_missing_podman_is_a_tool_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ToolError, match="podman not found"):
+        Podman.detect(conf_dir=tmp_path)

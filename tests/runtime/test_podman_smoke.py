@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import secrets
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from unroot.runtime.podman import Podman, PortMapping, RunSpec
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 ARBITRARY_UID = "1000680000:0"
 
@@ -80,3 +82,21 @@ def test_run_reports_the_process_identity(podman: Podman, base_images: dict[str,
     out = podman.run(spec, timeout=120).stdout.split()
     assert out[:2] == ["1000680000", "0"]
     assert int(out[3], 16) == 0, "all capabilities dropped"
+
+
+def test_detected_ulimit_workaround_is_needed_and_enough(
+    podman: Podman, base_images: dict[str, str], tmp_path: Path
+) -> None:
+    """With podman's defaults (an empty containers.conf) a run fails here; with ours it works."""
+    if "default_ulimits" not in podman.settings.containers_conf:
+        pytest.skip("this host lets podman raise rlimits: no workaround detected or needed")
+    empty = tmp_path / "empty.conf"
+    empty.write_text("")
+    argv = [*podman.command(["run", "--rm", "--network", "none", base_images["busybox"], "true"])]
+    bare = subprocess.run(
+        argv, env={**podman.env(), "CONTAINERS_CONF": str(empty)}, capture_output=True, text=True
+    )
+    assert bare.returncode != 0
+    assert "rlimit" in bare.stderr
+    ours = subprocess.run(argv, env=podman.env(), capture_output=True, text=True)
+    assert ours.returncode == 0, ours.stderr
