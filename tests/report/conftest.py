@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +12,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scan"))
 
 from imagekit import LAYER_B, directory, entry, make_image
+from sarifschema import load_sarif_schema
 
 from unroot.findings import Category, Evidence, Finding, Severity, Target, Verdict
 from unroot.scan.image import scan_image
 
 REPO = Path(__file__).resolve().parents[2]
-SARIF_CACHE = REPO / ".cache" / "sarif"
-SARIF_PACKAGE = "@microsoft/jest-sarif@1.0.0-beta.0"
-SARIF_MEMBER = "package/lib/schemas/sarif-2.1.0-rtm.5.json"
 
 
 def sample_targets() -> list[Target]:
@@ -108,39 +101,9 @@ def targets() -> list[Target]:
     return sample_targets()
 
 
-def _fetch_sarif_schema() -> Path:
-    wanted = SARIF_CACHE / "sarif-2.1.0-rtm.5.json"
-    if wanted.exists():
-        return wanted
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("npm is not installed: cannot fetch the official SARIF 2.1.0 schema")
-    SARIF_CACHE.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=SARIF_CACHE) as tmp:
-        proc = subprocess.run(
-            [npm, "pack", SARIF_PACKAGE, "--silent", "--pack-destination", tmp],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        tarballs = list(Path(tmp).glob("*.tgz"))
-        if proc.returncode != 0 or not tarballs:
-            pytest.skip(f"npm pack {SARIF_PACKAGE} failed: {proc.stderr.strip()[:200]}")
-        with tarfile.open(tarballs[0]) as tar:
-            member = tar.extractfile(SARIF_MEMBER)
-            assert member is not None, f"{SARIF_MEMBER} missing from {SARIF_PACKAGE}"
-            data = member.read()
-        staged = Path(tmp) / "schema.json"
-        staged.write_bytes(data)
-        os.replace(staged, wanted)  # atomic: parallel workers never see half a file
-    return wanted
-
-
 @pytest.fixture(scope="session")
 def sarif_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(_fetch_sarif_schema().read_text())
-    return schema
+    return load_sarif_schema()
 
 
 @pytest.fixture(scope="session")

@@ -180,3 +180,16 @@ def test_dockerfile_target_is_routed_to_the_dockerfile_scan(tmp_path: Path) -> N
     [target] = data["targets"]
     assert target["kind"] == "dockerfile"
     assert code in (0, 1)
+
+
+def test_real_scan_output_validates_against_both_schemas(tmp_path: Path) -> None:
+    import jsonschema
+    from sarifschema import REPO, load_sarif_schema
+
+    nginx_like(tmp_path / "img")
+    ref = f"oci:{tmp_path / 'img'}"
+    _, report = run_json(ref)
+    schema = json.loads((REPO / "docs" / "report.schema.json").read_text())
+    jsonschema.validate(report, schema, cls=jsonschema.Draft202012Validator)
+    sarif = json.loads(run("--format", "sarif", ref).stdout)
+    jsonschema.validate(sarif, load_sarif_schema(), cls=jsonschema.Draft4Validator)
