@@ -16,6 +16,7 @@ from typing import Any
 
 from unroot.errors import InputError, UsageError
 from unroot.policy import jsonpatch
+from unroot.policy.psa.shape import validate_pod
 from unroot.policy.scc import (
     capabilities,
     groups,
@@ -26,7 +27,7 @@ from unroot.policy.scc import (
     selinux,
     volumes,
 )
-from unroot.policy.scc.context import Context, SCCReason
+from unroot.policy.scc.context import Context, SCCReason, containers, make_context
 from unroot.policy.scc.profile import Profile, order
 from unroot.policy.uidrange import (
     OPENSHIFT_GROUPS_ANNOTATION,
@@ -35,6 +36,7 @@ from unroot.policy.uidrange import (
     parse_range,
     range_from_annotations,
 )
+from unroot.workload.podspec import join_path, pod_spec_of, split_path
 
 PROFILE_ANNOTATION = "unroot.dev/profile"
 DEFAULT_ALLOWED = ("restricted-v2",)
@@ -100,11 +102,8 @@ def context_for(
         raw = namespace_annotations.get(OPENSHIFT_GROUPS_ANNOTATION)
         if isinstance(raw, str) and raw.strip():
             groups_range = parse_range(raw.split(",")[0])
-    return Context(
-        prefix=prefix,
-        uid_range=ns_range or uid_range,
-        mcs=mcs_from_annotations(namespace_annotations),
-        groups_range=groups_range,
+    return make_context(
+        prefix, ns_range or uid_range, mcs_from_annotations(namespace_annotations), groups_range
     )
 
 
@@ -121,9 +120,6 @@ def admit(
     Objects that hold no pod are allowed unchanged. Unknown profile names are a UsageError;
     wrongly typed fields an InputError.
     """
-    from unroot.policy.psa.shape import validate_pod
-    from unroot.workload.podspec import join_path, pod_spec_of
-
     ref = pod_spec_of(obj)
     if ref is None:
         return SCCDecision(True, None)
@@ -137,13 +133,14 @@ def admit(
     _check_types(ref.spec, spec_path)
     ctx = context_for(spec_path, uid_range, namespace_annotations)
     tried: list[SCCReason] = []
-    for prof in order(profiles[n] for n in names):
+    for prof in _ordered(profiles, names):
         new = _copy(ref.spec)
+        conts = containers(new)
         for strategy in STRATEGIES:
-            strategy.mutate(new, prof, ctx)
+            strategy.mutate(new, prof, ctx, conts)
         reasons: list[SCCReason] = []
         for strategy in STRATEGIES:
-            strategy.validate(new, prof, ctx, reasons)
+            strategy.validate(new, prof, ctx, conts, reasons)
         if reasons:
             tried.extend(SCCReason(r.field_path, r.message, prof.name) for r in reasons)
             continue
@@ -154,9 +151,21 @@ def admit(
     return SCCDecision(False, None, [], tried)
 
 
-def _pointer(field_path: str) -> str:
-    from unroot.workload.podspec import split_path
+_ORDER_CACHE: dict[tuple[tuple[str, int], ...], list[Profile]] = {}
 
+
+def _ordered(profiles: Mapping[str, Profile], names: list[str]) -> list[Profile]:
+    """SCC order of the allowed profiles, memoised per (name, profile identity) set."""
+    key = tuple((n, id(profiles[n])) for n in names)
+    found = _ORDER_CACHE.get(key)
+    if found is None:
+        if len(_ORDER_CACHE) > 256:
+            _ORDER_CACHE.clear()
+        found = _ORDER_CACHE[key] = order(profiles[n] for n in names)
+    return found
+
+
+def _pointer(field_path: str) -> str:
     return jsonpatch.pointer(split_path(field_path)) if field_path else ""
 
 
@@ -164,8 +173,6 @@ def _annotation_ops(
     obj: dict[str, Any], prefix: str, metadata: dict[str, Any], name: str
 ) -> list[dict[str, Any]]:
     meta_ptr = _pointer(prefix) + "/metadata"
-    from unroot.workload.podspec import split_path
-
     holder: Any = obj
     for tok in split_path(prefix) if prefix else []:
         holder = holder[tok]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unroot.policy.scc.context import Context, SCCReason, containers, ensure, get_sc
+from unroot.policy.scc.context import Containers, Context, SCCReason, ensure, get_sc
 from unroot.policy.scc.profile import Profile
 
 
@@ -19,11 +19,16 @@ def norm(name: Any) -> str:
     return text[4:] if text.startswith("CAP_") else text
 
 
-def mutate(spec: dict[str, Any], p: Profile, ctx: Context) -> None:
+def mutate(spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers) -> None:
     if not p.requiredDropCapabilities and not p.defaultAddCapabilities:
         return
-    for _rel, c in containers(spec):
+    for _rel, c in conts:
         caps = get_sc(c).get("capabilities")
+        if not caps and not p.defaultAddCapabilities:  # the common case: nothing set
+            ensure(ensure(c, "securityContext"), "capabilities")["drop"] = list(
+                p.requiredDropCapabilities
+            )
+            continue
         caps = caps if isinstance(caps, dict) else {}
         drop = [norm(x) for x in caps.get("drop") or []]
         add = [norm(x) for x in caps.get("add") or []]
@@ -38,10 +43,12 @@ def mutate(spec: dict[str, Any], p: Profile, ctx: Context) -> None:
             target["add"] = list(target.get("add") or []) + need_add
 
 
-def validate(spec: dict[str, Any], p: Profile, ctx: Context, out: list[SCCReason]) -> None:
+def validate(
+    spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers, out: list[SCCReason]
+) -> None:
     allowed = set(p.allowedCapabilities) | set(p.defaultAddCapabilities)
     any_cap = "*" in allowed
-    for rel, c in containers(spec):
+    for rel, c in conts:
         caps = get_sc(c).get("capabilities")
         caps = caps if isinstance(caps, dict) else {}
         drop = {norm(x) for x in caps.get("drop") or []}

@@ -7,10 +7,10 @@ reason's ``field_path`` can be looked up for a line number as it is.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from unroot.policy.scc.profile import IDRange
 from unroot.policy.uidrange import UIDRange
 
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
@@ -41,19 +41,47 @@ class Context:
     """The namespace's SELinux MCS level (``s0:c26,c5``)."""
     groups_range: UIDRange | None = None
     """The namespace's supplemental-groups range; falls back to ``uid_range``."""
+    uid_ids: IDRange | None = None
+    """``uid_range`` as an inclusive IDRange (computed once, see :func:`make_context`)."""
+    group_ids: IDRange | None = None
+    """The groups range (or the UID range) as an inclusive IDRange."""
 
     def path(self, rel: str) -> str:
         return f"{self.prefix}.{rel}" if rel else self.prefix
 
 
-def containers(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+Containers = list[tuple[str, dict[str, Any]]]
+"""(relative path, container) pairs, computed once per candidate profile (mutation never adds
+or removes containers), so eight strategies do not each walk the three lists."""
+
+
+def make_context(
+    prefix: str,
+    uid_range: UIDRange | None,
+    mcs: str | None = None,
+    groups_range: UIDRange | None = None,
+) -> Context:
+    groups = groups_range or uid_range
+    return Context(
+        prefix=prefix,
+        uid_range=uid_range,
+        mcs=mcs,
+        groups_range=groups_range,
+        uid_ids=IDRange(uid_range.start, uid_range.last) if uid_range else None,
+        group_ids=IDRange(groups.start, groups.last) if groups else None,
+    )
+
+
+def containers(spec: dict[str, Any]) -> Containers:
     """(relative path, container) for init, regular and ephemeral containers."""
+    out: Containers = []
     for key in CONTAINER_LISTS:
         items = spec.get(key)
-        if isinstance(items, list):
+        if items.__class__ is list:
             for i, c in enumerate(items):
                 if isinstance(c, dict):
-                    yield f"{key}[{i}]", c
+                    out.append((f"{key}[{i}]", c))
+    return out
 
 
 _EMPTY: dict[str, Any] = {}

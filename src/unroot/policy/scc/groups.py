@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unroot.policy.scc.context import Context, SCCReason, ensure, get_sc
+from unroot.policy.scc.context import Containers, Context, SCCReason, ensure, get_sc
 from unroot.policy.scc.profile import IDRange, Profile
 
 
@@ -17,15 +17,14 @@ def ranges_for(kind: str, p: Profile, ctx: Context) -> tuple[IDRange, ...]:
     own = p.fs_group_ranges if kind == "fsGroup" else p.supplemental_groups_ranges
     if own:
         return own
-    ns = ctx.groups_range or ctx.uid_range
-    return (IDRange(ns.start, ns.last),) if ns is not None else ()
+    return (ctx.group_ids,) if ctx.group_ids is not None else ()
 
 
 def _strategy(kind: str, p: Profile) -> str:
     return p.fs_group if kind == "fsGroup" else p.supplemental_groups
 
 
-def mutate(spec: dict[str, Any], p: Profile, ctx: Context) -> None:
+def mutate(spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers) -> None:
     for kind in ("fsGroup", "supplementalGroups"):
         if _strategy(kind, p) != "MustRunAs":
             continue
@@ -38,7 +37,9 @@ def mutate(spec: dict[str, Any], p: Profile, ctx: Context) -> None:
             ensure(spec, "securityContext")[kind] = value
 
 
-def validate(spec: dict[str, Any], p: Profile, ctx: Context, out: list[SCCReason]) -> None:
+def validate(
+    spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers, out: list[SCCReason]
+) -> None:
     sc = get_sc(spec)
     for kind in ("fsGroup", "supplementalGroups"):
         if _strategy(kind, p) != "MustRunAs":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unroot.policy.scc.context import Context, SCCReason, containers, get_sc
+from unroot.policy.scc.context import Containers, Context, SCCReason, get_sc
 from unroot.policy.scc.profile import Profile
 
 SAFE_SYSCTLS = frozenset(
@@ -36,7 +36,7 @@ _NAMESPACES = (
 )
 
 
-def mutate(spec: dict[str, Any], p: Profile, ctx: Context) -> None:
+def mutate(spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers) -> None:
     if p.userNamespaceLevel == "RequirePodLevel" and spec.get("hostUsers") is None:
         spec["hostUsers"] = False
 
@@ -48,7 +48,9 @@ def _matches(name: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-def validate(spec: dict[str, Any], p: Profile, ctx: Context, out: list[SCCReason]) -> None:
+def validate(
+    spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers, out: list[SCCReason]
+) -> None:
     for field, allow in _NAMESPACES:
         if spec.get(field) is True and not getattr(p, allow):
             out.append(
@@ -66,7 +68,7 @@ def validate(spec: dict[str, Any], p: Profile, ctx: Context, out: list[SCCReason
             )
         )
     if not p.allowHostPorts:
-        for rel, c in containers(spec):
+        for rel, c in conts:
             for i, port in enumerate(c.get("ports") or []):
                 if isinstance(port, dict) and port.get("hostPort"):
                     out.append(

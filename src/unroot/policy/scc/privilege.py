@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from unroot.policy.scc.context import Context, SCCReason, containers, ensure, get_sc
+from unroot.policy.scc.context import Containers, Context, SCCReason, ensure, get_sc
 from unroot.policy.scc.profile import Profile
 
 
-def mutate(spec: dict[str, Any], p: Profile, ctx: Context) -> None:
+def mutate(spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers) -> None:
     default_ape = False if not p.allowPrivilegeEscalation else p.defaultAllowPrivilegeEscalation
-    for _rel, c in containers(spec):
+    for _rel, c in conts:
         sc = get_sc(c)
         # the API server rejects privileged: true with allowPrivilegeEscalation: false
         if (
@@ -27,8 +27,10 @@ def mutate(spec: dict[str, Any], p: Profile, ctx: Context) -> None:
             ensure(c, "securityContext")["readOnlyRootFilesystem"] = True
 
 
-def validate(spec: dict[str, Any], p: Profile, ctx: Context, out: list[SCCReason]) -> None:
-    for rel, c in containers(spec):
+def validate(
+    spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers, out: list[SCCReason]
+) -> None:
+    for rel, c in conts:
         sc = get_sc(c)
         base = f"{rel}.securityContext"
         if sc.get("privileged") is True and not p.allowPrivilegedContainer:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unroot.policy.scc.context import Context, SCCReason, containers, effective, ensure
+from unroot.policy.scc.context import Containers, Context, SCCReason, effective, ensure
 from unroot.policy.scc.profile import IDRange, Profile
 
 
@@ -20,16 +20,15 @@ def allowed_range(p: Profile, ctx: Context) -> IDRange | None:
     if p.run_as_user == "MustRunAsRange":
         if p.uid_range is not None:
             return p.uid_range
-        if ctx.uid_range is not None:
-            return IDRange(ctx.uid_range.start, ctx.uid_range.last)
+        return ctx.uid_ids
     return None
 
 
-def mutate(spec: dict[str, Any], p: Profile, ctx: Context) -> None:
+def mutate(spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers) -> None:
     if p.run_as_user == "RunAsAny":
         return
     rng = allowed_range(p, ctx)
-    for _rel, c in containers(spec):
+    for _rel, c in conts:
         uid, _ = effective(spec, c, "runAsUser")
         nonroot, _ = effective(spec, c, "runAsNonRoot")
         if uid is None and rng is not None:
@@ -39,7 +38,9 @@ def mutate(spec: dict[str, Any], p: Profile, ctx: Context) -> None:
             ensure(c, "securityContext")["runAsNonRoot"] = True
 
 
-def validate(spec: dict[str, Any], p: Profile, ctx: Context, out: list[SCCReason]) -> None:
+def validate(
+    spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers, out: list[SCCReason]
+) -> None:
     if p.run_as_user == "RunAsAny":
         return
     rng = allowed_range(p, ctx)
@@ -53,7 +54,7 @@ def validate(spec: dict[str, Any], p: Profile, ctx: Context, out: list[SCCReason
         )
         return
     pod_reported = False
-    for rel, c in containers(spec):
+    for rel, c in conts:
         uid, where = effective(spec, c, "runAsUser")
         src = rel + ".securityContext" if where == "container" else "securityContext"
         if rng is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unroot.policy.scc.context import Context, SCCReason, containers, ensure, get_sc
+from unroot.policy.scc.context import Containers, Context, SCCReason, ensure, get_sc
 from unroot.policy.scc.profile import Profile
 
 
@@ -39,26 +39,28 @@ def allowed(value: Any, entries: tuple[str, ...]) -> bool:
     return False
 
 
-def mutate(spec: dict[str, Any], p: Profile, ctx: Context) -> None:
+def mutate(spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers) -> None:
     if not p.seccompProfiles:
         return
     default = to_api(p.seccompProfiles[0])
     if default is None or get_sc(spec).get("seccompProfile") is not None:
         return
-    if all(get_sc(c).get("seccompProfile") is not None for _r, c in containers(spec)) and any(
-        True for _ in containers(spec)
+    if all(get_sc(c).get("seccompProfile") is not None for _r, c in conts) and any(
+        True for _ in conts
     ):
         return
     ensure(spec, "securityContext")["seccompProfile"] = default
 
 
-def validate(spec: dict[str, Any], p: Profile, ctx: Context, out: list[SCCReason]) -> None:
+def validate(
+    spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers, out: list[SCCReason]
+) -> None:
     entries = p.seccompProfiles
     if not entries:
         return
     holders = [
         ("securityContext", spec),
-        *((r + ".securityContext", c) for r, c in containers(spec)),
+        *((r + ".securityContext", c) for r, c in conts),
     ]
     for rel, holder in holders:
         value = get_sc(holder).get("seccompProfile")

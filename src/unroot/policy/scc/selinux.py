@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unroot.policy.scc.context import Context, SCCReason, containers, ensure, get_sc
+from unroot.policy.scc.context import Containers, Context, SCCReason, ensure, get_sc
 from unroot.policy.scc.profile import Profile
 
 _OK_TYPES = frozenset(
@@ -26,7 +26,7 @@ def required(p: Profile, ctx: Context) -> dict[str, str]:
     return opts
 
 
-def mutate(spec: dict[str, Any], p: Profile, ctx: Context) -> None:
+def mutate(spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers) -> None:
     if p.selinux != "MustRunAs":
         return
     opts = required(p, ctx)
@@ -40,13 +40,15 @@ def mutate(spec: dict[str, Any], p: Profile, ctx: Context) -> None:
         target.update(missing)
 
 
-def validate(spec: dict[str, Any], p: Profile, ctx: Context, out: list[SCCReason]) -> None:
+def validate(
+    spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers, out: list[SCCReason]
+) -> None:
     if p.selinux != "MustRunAs":
         return
     opts = required(p, ctx)
     holders = [
         ("securityContext", spec),
-        *((r + ".securityContext", c) for r, c in containers(spec)),
+        *((r + ".securityContext", c) for r, c in conts),
     ]
     for rel, holder in holders:
         given = get_sc(holder).get("seLinuxOptions")

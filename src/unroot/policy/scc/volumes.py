@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unroot.policy.scc.context import Context, SCCReason
+from unroot.policy.scc.context import Containers, Context, SCCReason
 from unroot.policy.scc.profile import Profile
 
 
@@ -17,11 +17,13 @@ def volume_type(volume: dict[str, Any]) -> str:
     return "emptyDir"
 
 
-def mutate(spec: dict[str, Any], p: Profile, ctx: Context) -> None:
+def mutate(spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers) -> None:
     return None
 
 
-def validate(spec: dict[str, Any], p: Profile, ctx: Context, out: list[SCCReason]) -> None:
+def validate(
+    spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers, out: list[SCCReason]
+) -> None:
     allowed = set(p.volumes)
     for i, vol in enumerate(spec.get("volumes") or []):
         if not isinstance(vol, dict):
