@@ -11,9 +11,9 @@ from unroot.scan.context import ImageContext
 
 
 def check(ctx: ImageContext) -> Iterator[Finding]:
-    for entry in sorted(ctx.image.tree, key=lambda e: e.path):
-        if not entry.setuid:
-            continue
+    for entry in sorted(
+        (e for e in ctx.image.tree if e.mode & 0o4000 and e.setuid), key=lambda e: e.path
+    ):
         owner = "root" if entry.uid == 0 else f"UID {entry.uid}"
         yield RULE.finding(
             f"/{entry.path} is setuid {owner} (mode {mode_text(entry)})",

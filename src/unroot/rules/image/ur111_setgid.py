@@ -12,9 +12,9 @@ from unroot.scan.context import ImageContext
 
 def check(ctx: ImageContext) -> Iterator[Finding]:
     names = {g.gid: g.name for g in ctx.groups}
-    for entry in sorted(ctx.image.tree, key=lambda e: e.path):
-        if not entry.setgid:
-            continue
+    for entry in sorted(
+        (e for e in ctx.image.tree if e.mode & 0o2000 and e.setgid), key=lambda e: e.path
+    ):
         group = f"group {entry.gid}" + (f" ({names[entry.gid]})" if entry.gid in names else "")
         yield RULE.finding(
             f"/{entry.path} is setgid {group} (mode {mode_text(entry)})",

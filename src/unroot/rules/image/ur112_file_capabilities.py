@@ -15,9 +15,10 @@ XATTR = "security.capability"
 
 
 def check(ctx: ImageContext) -> Iterator[Finding]:
-    for entry in sorted(ctx.image.tree, key=lambda e: e.path):
-        raw = entry.xattrs.get(XATTR)
-        if raw is None or entry.type not in (EntryType.FILE, EntryType.HARDLINK):
+    tagged = (e for e in ctx.image.tree if e.xattrs and XATTR in e.xattrs)
+    for entry in sorted(tagged, key=lambda e: e.path):
+        raw = entry.xattrs[XATTR]
+        if entry.type not in (EntryType.FILE, EntryType.HARDLINK):
             continue
         try:
             caps = decode(raw)

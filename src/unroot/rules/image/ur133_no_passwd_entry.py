@@ -22,7 +22,8 @@ def check(ctx: ImageContext) -> Iterator[Finding]:
     passwd = ctx.entry(PASSWD_PATH)
     if passwd is not None and _writable(passwd):
         return  # the OpenShift pattern: the entrypoint appends the running UID
-    if any(e.path.rsplit("/", 1)[-1] == NSS_WRAPPER for e in ctx.image.tree):
+    suffix = "/" + NSS_WRAPPER
+    if any(e.path.endswith(suffix) or e.path == NSS_WRAPPER for e in ctx.image.tree):
         return
     user = ctx.user
     also = ""
