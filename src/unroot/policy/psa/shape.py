@@ -1,0 +1,152 @@
+"""Type-check the fields the Pod Security checks read, before any check reads them.
+
+The checks run on raw YAML/JSON, not on API-decoded objects, so ``runAsUser: "0"`` or a list
+where ``securityContext`` belongs would otherwise slip through a comparison (fail open) or crash
+one. The API server rejects such objects in decoding; we reject them here with the field path,
+once per pod, so each check can trust the types it sees. Only keys the checks read are looked
+at, and only when present; ``null`` counts as unset, as it does for the API server.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from unroot.errors import InputError
+from unroot.workload.podspec import join_path
+
+# A schema is a dict key -> expected type; the expected type is bool, int, str, a nested
+# schema (a mapping), a one-element list [schema] (a list of that), or _MAPPING (any mapping).
+Schema = dict[str, Any]
+_MAPPING: Final = "mapping"
+
+_SECCOMP: Final[Schema] = {"type": str, "localhostProfile": str}
+_APPARMOR: Final[Schema] = {"type": str, "localhostProfile": str}
+_SELINUX: Final[Schema] = {"type": str, "user": str, "role": str, "level": str}
+_WINDOWS: Final[Schema] = {"hostProcess": bool}
+_HANDLER: Final[Schema] = {"httpGet": {"host": str}, "tcpSocket": {"host": str}}
+
+_CONTAINER_SC: Final[Schema] = {
+    "privileged": bool,
+    "allowPrivilegeEscalation": bool,
+    "runAsNonRoot": bool,
+    "runAsUser": int,
+    "procMount": str,
+    "capabilities": {"add": [str], "drop": [str]},
+    "seccompProfile": _SECCOMP,
+    "appArmorProfile": _APPARMOR,
+    "seLinuxOptions": _SELINUX,
+    "windowsOptions": _WINDOWS,
+}
+
+_CONTAINER: Final[Schema] = {
+    "name": str,
+    "ports": [{"hostPort": int}],
+    "securityContext": _CONTAINER_SC,
+    "livenessProbe": _HANDLER,
+    "readinessProbe": _HANDLER,
+    "startupProbe": _HANDLER,
+    "lifecycle": {"postStart": _HANDLER, "preStop": _HANDLER},
+}
+
+POD_SPEC: Final[Schema] = {
+    "hostNetwork": bool,
+    "hostPID": bool,
+    "hostIPC": bool,
+    "hostUsers": bool,
+    "os": {"name": str},
+    "securityContext": {
+        "runAsNonRoot": bool,
+        "runAsUser": int,
+        "seccompProfile": _SECCOMP,
+        "appArmorProfile": _APPARMOR,
+        "seLinuxOptions": _SELINUX,
+        "windowsOptions": _WINDOWS,
+        "sysctls": [{"name": str}],
+    },
+    "volumes": [{"name": str, "hostPath": _MAPPING}],
+    "containers": [_CONTAINER],
+    "initContainers": [_CONTAINER],
+    "ephemeralContainers": [_CONTAINER],
+}
+
+# Annotation keys whose values the checks read: these must be strings.
+ANNOTATION_PREFIXES: Final = (
+    "container.apparmor.security.beta.kubernetes.io/",
+    "seccomp.security.alpha.kubernetes.io/pod",
+    "container.seccomp.security.alpha.kubernetes.io/",
+)
+
+
+def validate_pod(metadata: dict[str, Any], spec: dict[str, Any], prefix: str = "") -> None:
+    """Raise :class:`InputError` naming the first field whose type the checks cannot use.
+
+    ``prefix`` is the path of the pod template in its document (see ``PodRef.path_prefix``).
+    """
+    annotations = metadata.get("annotations")
+    if annotations is not None:
+        if not isinstance(annotations, dict):
+            where = join_path(prefix, "metadata", "annotations")
+            raise InputError(f"{where}: expected a mapping, got {_kind(annotations)}")
+        for key, value in annotations.items():
+            if (
+                isinstance(key, str)
+                and key.startswith(ANNOTATION_PREFIXES)
+                and value is not None
+                and not isinstance(value, str)
+            ):
+                where = join_path(prefix, "metadata", "annotations", key)
+                raise InputError(f"{where}: expected a string, got {_kind(value)}")
+    _mapping(spec, POD_SPEC, join_path(prefix, "spec"))
+
+
+def _mapping(value: dict[str, Any], schema: Schema, path: str) -> None:
+    for key, item in value.items():
+        if item is None:
+            continue
+        expected = schema.get(key) if isinstance(key, str) else None
+        if expected is not None:
+            _value(item, expected, f"{path}.{key}")
+
+
+def _value(item: Any, expected: Any, path: str) -> None:
+    if expected is bool:
+        if item is not True and item is not False:
+            raise InputError(f"{path}: expected a boolean, got {_kind(item)}")
+    elif expected is int:
+        if type(item) is not int:
+            raise InputError(f"{path}: expected an integer, got {_kind(item)}")
+    elif expected is str:
+        if not isinstance(item, str):
+            raise InputError(f"{path}: expected a string, got {_kind(item)}")
+    elif expected is _MAPPING:
+        if not isinstance(item, dict):
+            raise InputError(f"{path}: expected a mapping, got {_kind(item)}")
+    elif isinstance(expected, dict):
+        if not isinstance(item, dict):
+            raise InputError(f"{path}: expected a mapping, got {_kind(item)}")
+        _mapping(item, expected, path)
+    else:  # [element schema]
+        if not isinstance(item, list):
+            raise InputError(f"{path}: expected a list, got {_kind(item)}")
+        element = expected[0]
+        for index, entry in enumerate(item):
+            if entry is None:
+                raise InputError(f"{path}[{index}]: expected a list entry, got null")
+            _value(entry, element, f"{path}[{index}]")
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"a string ({shown!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
