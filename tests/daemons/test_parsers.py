@@ -529,3 +529,35 @@ def test_nothing_detected_in_an_empty_tree_and_include_loops_stop() -> None:
     loop = {"/etc/redis/redis.conf": "include /etc/redis/redis.conf\nport 1\n"}
     cfg = only(loop, "redis")
     assert [x.port for x in cfg.listen] == [1]
+
+
+PHPFPM_MAIN = """[global]
+pid = run/php-fpm.pid
+error_log = /proc/self/fd/2
+include=etc/php-fpm.d/*.conf
+"""
+PHPFPM_POOL = """[www]
+; Unix user/group of the child processes.
+user = www-data
+group = www-data
+listen = 127.0.0.1:9000
+pm = dynamic
+"""
+
+
+def test_php_fpm_official_layout_and_pool_only_context() -> None:
+    files = {
+        "/usr/local/etc/php-fpm.conf": PHPFPM_MAIN,
+        "/usr/local/etc/php-fpm.d/www.conf": PHPFPM_POOL,
+    }
+    cfg = only(files, "php-fpm")
+    pool = "/usr/local/etc/php-fpm.d/www.conf"
+    assert ports(cfg) == [(9000, "tcp", pool, line_of(PHPFPM_POOL, "listen"))]
+    assert cfg.user is not None and (cfg.user.value, cfg.user.line) == (
+        "www-data",
+        line_of(PHPFPM_POOL, "user"),
+    )
+    assert [p.path for p in cfg.paths] == ["/usr/local/var/run/php-fpm.pid"]
+    # a build context that only copies the pool file
+    cfg2 = only({pool: "[www]\nuser = app\nlisten = 80\n"}, "php-fpm")
+    assert [x.port for x in cfg2.listen] == [80] and cfg2.user is not None

@@ -272,3 +272,12 @@ def test_analyze_image_uses_tree_metadata_for_writes() -> None:
     [main] = [p for p in a.programs if p.main]
     assert main.argv == ("app",)
     assert a.unresolved == []
+
+
+def test_mkdir_of_a_new_top_level_directory_is_a_root_write() -> None:
+    script = "#!/bin/sh\nmkdir -p /data /tmp/x /home/app/.cache\ntouch /app.ready\nexec app\n"
+    a = analyze_entrypoint(["/e.sh"], None, files({"/e.sh": script}))
+    assert [(w.path, w.how, w.line) for w in a.root_writes] == [
+        ("/data", "mkdir", 2),
+        ("/app.ready", "touch", 3),
+    ]

@@ -18,6 +18,7 @@ from unroot.daemons.parsers import (
     mysql,
     nginx,
     openssh,
+    phpfpm,
     postgres,
     redis,
     squid,
@@ -72,6 +73,17 @@ DAEMONS: tuple[DaemonSpec, ...] = (
         None,
         apache.config_from_argv,
         ((80, "tcp"),),
+    ),
+    DaemonSpec(
+        "php-fpm",
+        ("php-fpm", *(f"php-fpm{v}" for v in ("7.4", "8.0", "8.1", "8.2", "8.3", "8.4"))),
+        (
+            "/usr/local/etc/php-fpm.conf",
+            "/etc/php/*/fpm/php-fpm.conf",
+            "/usr/local/etc/php-fpm.d/*.conf",
+            "/etc/php/*/fpm/pool.d/*.conf",
+        ),
+        phpfpm.parse,
     ),
     DaemonSpec(
         "lighttpd",

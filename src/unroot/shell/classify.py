@@ -381,9 +381,21 @@ def writes(cmd: Command) -> list[tuple[str, str]]:
     return out
 
 
+_USER_TOP = frozenset({"tmp", "dev", "proc", "sys", "home", "mnt", "media"})
+
+
+def creates_top_level(path: str, how: str) -> bool:
+    """``mkdir -p /data``: creating an entry directly in ``/`` needs root (best effort: with image
+    metadata, an existing writable path is not reported)."""
+    if how not in ("mkdir", "touch") or not path.startswith("/") or "$" in path:
+        return False
+    top = path.strip("/").split("/", 1)[0]
+    return bool(top) and top not in _USER_TOP
+
+
 def root_path_writes(cmd: Command, file: str) -> list[RootPathWrite]:
     return [
         RootPathWrite(path, how, file, cmd.line, cmd.text)
         for path, how in writes(cmd)
-        if is_root_path(path)
+        if is_root_path(path) or creates_top_level(path, how)
     ]

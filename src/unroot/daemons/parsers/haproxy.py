@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from unroot.daemons.model import DaemonConfig, Listen, Setting, split_addr_port
+from unroot.daemons.model import DaemonConfig, Listen, Setting
 from unroot.daemons.source import ConfigSource, logical_lines
 
 
@@ -62,6 +62,6 @@ def _bind(cfg: DaemonConfig, spec: str, path: str, line: int, directive: str) ->
             continue
         addr, _, ports = part.rpartition(":")
         first = ports.split("-", 1)[0]
-        ap = split_addr_port(f"{addr}:{first}" if addr else first)
-        if ap is not None:
-            cfg.listen.append(Listen(ap[1], proto, path, line, ap[0], directive))
+        if first.isdigit() and 0 < int(first) <= 65535:
+            addr = addr.strip("[]")
+            cfg.listen.append(Listen(int(first), proto, path, line, addr, directive))
