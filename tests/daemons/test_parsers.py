@@ -555,7 +555,7 @@ def test_php_fpm_official_layout_and_pool_only_context() -> None:
     assert ports(cfg) == [(9000, "tcp", pool, line_of(PHPFPM_POOL, "listen"))]
     assert cfg.user is not None and (cfg.user.value, cfg.user.line) == (
         "www-data",
-        line_of(PHPFPM_POOL, "user"),
+        line_of(PHPFPM_POOL, "user = "),
     )
     assert [p.path for p in cfg.paths] == ["/usr/local/var/run/php-fpm.pid"]
     # a build context that only copies the pool file
