@@ -16,8 +16,6 @@ from unroot.scan.users import (
 
 PASSWD_PATH = "etc/passwd"
 GROUP_PATH = "etc/group"
-CAPTURE_PATHS = (PASSWD_PATH, GROUP_PATH)
-"""Small files the image reader must capture for the image rules."""
 
 
 @dataclass(frozen=True, slots=True)
