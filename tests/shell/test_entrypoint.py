@@ -281,3 +281,55 @@ def test_mkdir_of_a_new_top_level_directory_is_a_root_write() -> None:
         ("/data", "mkdir", 2),
         ("/app.ready", "touch", 3),
     ]
+
+
+NGINX_ENTRY = """#!/bin/sh
+set -e
+if [ "$1" = "nginx" ] || [ "$1" = "nginx-debug" ]; then
+    if /usr/bin/find "/docker-entrypoint.d/" -mindepth 1 -type f -print -quit | read v; then
+        find "/docker-entrypoint.d/" -follow -type f -print | sort -V | while read -r f; do
+            case "$f" in
+                *.sh) "$f" ;;
+            esac
+        done
+    fi
+fi
+exec "$@"
+"""
+ENVSUBST_HOOK = """#!/bin/sh
+set -e
+template_dir="/etc/nginx/templates"
+output_dir="/etc/nginx/conf.d"
+envsubst "$defined_envs" < "$template" > "$output_dir/default.conf"
+sed -i -E 's,listen       80;,listen       8080;,' /etc/nginx/conf.d/default.conf
+"""
+
+
+def test_hook_directory_scripts_are_analysed_when_listing_is_known() -> None:
+    fs = {
+        "/docker-entrypoint.sh": NGINX_ENTRY,
+        "/docker-entrypoint.d/20-envsubst-on-templates.sh": ENVSUBST_HOOK,
+        "/docker-entrypoint.d/README": "not a script",
+    }
+    a = analyze_entrypoint(
+        ["/docker-entrypoint.sh"], ["nginx", "-g", "daemon off;"], files(fs),
+        list_paths=lambda: list(fs),
+    )  # fmt: skip
+    hook = "/docker-entrypoint.d/20-envsubst-on-templates.sh"
+    assert a.scripts == ["/docker-entrypoint.sh", hook]
+    assert [(w.path, w.how, w.file, w.line) for w in a.root_writes] == [
+        ("/etc/nginx/conf.d/default.conf", "redirect", hook, line_of(ENVSUBST_HOOK, "envsubst")),
+        ("/etc/nginx/conf.d/default.conf", "sed -i", hook, line_of(ENVSUBST_HOOK, "sed -i")),
+    ]
+    without = analyze_entrypoint(["/docker-entrypoint.sh"], ["nginx"], files(fs))
+    assert without.scripts == ["/docker-entrypoint.sh"]
+
+
+def test_cmd_shell_string_forwarded_through_exec_is_analysed() -> None:
+    entry = '#!/bin/sh\nexec "$@"\n'
+    a = analyze_entrypoint(
+        ["/e.sh"], ["sh", "-c", "sysctl -w vm.max_map_count=262144 && exec elasticsearch"],
+        files({"/e.sh": entry}),
+    )  # fmt: skip
+    assert [(h.kind, h.file, h.line) for h in a.host_mods] == [("sysctl", "/e.sh", 2)]
+    assert ("elasticsearch",) in [p.argv for p in a.programs if p.main]

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from unroot.shell import classify
@@ -48,6 +49,8 @@ _ASSIGN = re.compile(
     r"^\s*(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?)?"
     r"([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"$`]*\"|'[^']*'|[^\s;&|$`'\"]*)\s*(?:;|$|#)"
 )
+_HOOK_LINE = re.compile(r"\b(for|find|run-parts|ls)\b")
+_HOOK_DIR = re.compile(r"(/[A-Za-z0-9_./-]*\.d)(?=/|\s|\"|'|$)")
 _FUNC_DEF = re.compile(r"^\s*(?:function\s+)?([A-Za-z_][\w:.-]*)\s*\(\s*\)", re.M)
 _DEFAULT_ASSIGN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?=([^}]*)\}")
 _VAR = re.compile(
@@ -65,15 +68,18 @@ def analyze_entrypoint(
     exists: Callable[[str], bool] | None = None,
     entry: Callable[[str], FileEntry | None] | None = None,
     workdir: str = "",
+    list_paths: Callable[[], Iterable[str]] | None = None,
 ) -> EntrypointAnalysis:
     """Analyse what ENTRYPOINT + CMD do at start (see the module docstring).
 
     ``exists`` (optional) says whether a path is present at all, so that binaries whose content
     was not captured still resolve through PATH; ``entry`` (optional) gives file metadata so that
-    writes to paths that are already writable by group 0 are not reported.
+    writes to paths that are already writable by group 0 are not reported; ``list_paths``
+    (optional) lists every absolute path, so that hook directories a script runs
+    (``/docker-entrypoint.d/*.sh``, ``run-parts DIR``) are analysed too.
     """
     argv = tuple(entrypoint or ()) + tuple(cmd or ()) if entrypoint else tuple(cmd or ())
-    walker = _Walker(read_file, dict(env or {}), exists, entry, workdir)
+    walker = _Walker(read_file, dict(env or {}), exists, entry, workdir, list_paths)
     walker.result.argv = argv
     walker.result.user = user
     if argv:
@@ -97,6 +103,7 @@ def analyze_image(image: Image) -> EntrypointAnalysis:
         exists=exists,
         entry=tree.resolve,
         workdir=cfg.working_dir,
+        list_paths=lambda: ("/" + e.path for e in tree),
     )
 
 
@@ -112,8 +119,11 @@ class _Walker:
         exists: Callable[[str], bool] | None,
         entry: Callable[[str], FileEntry | None] | None,
         workdir: str,
+        list_paths: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         self.read_file = read_file
+        self.list_paths = list_paths
+        self._known: list[str] | None = None
         self.env = env
         self.exists = exists
         self.entry = entry
@@ -248,8 +258,41 @@ class _Walker:
             self.functions.update(_FUNC_DEF.findall(text))
             for cmd in cmds:
                 self.command(cmd, path, params, depth, run_user)
+            for hook in self.hook_scripts(text):
+                if hook in self.result.scripts:
+                    continue
+                hook_text = self.read(hook)
+                if hook_text is not None and self.is_shell_script(hook_text, hook):
+                    self.script(hook, hook_text, list(params), depth + 1, run_user)
         finally:
             self.active.pop()
+
+    def hook_scripts(self, text: str) -> list[str]:
+        """``*.sh`` files of the hook directories a script runs (``for f in DIR/*.sh``,
+        ``find DIR``, ``run-parts DIR``); init-db hooks (user data, first start only) excluded."""
+        if self.list_paths is None:
+            return []
+        dirs: list[str] = []
+        for line in text.split("\n"):
+            if not _HOOK_LINE.search(line):
+                continue
+            for m in _HOOK_DIR.finditer(line):
+                d = m.group(1).rstrip("/")
+                if "initdb" not in d and d not in dirs:
+                    dirs.append(d)
+        if not dirs:
+            return []
+        if self._known is None:
+            self._known = sorted(self.list_paths())
+        out: list[str] = []
+        for d in dirs:
+            prefix = d + "/"
+            out.extend(
+                p
+                for p in self._known
+                if p.startswith(prefix) and p.endswith(".sh") and "/" not in p[len(prefix) :]
+            )
+        return out
 
     def find_guard(self, path: str, text: str) -> None:
         if self.result.root_guard is not None:
@@ -308,6 +351,12 @@ class _Walker:
             argv.extend(self.expand(w, params, file))
         if not argv:
             return
+        redirects = tuple(
+            replace(r, target=(self.expand(r.target, params, file) or [r.target])[0])
+            if "$" in r.target
+            else r
+            for r in cmd.redirects
+        )
         c = Command(
             tuple(argv),
             cmd.line,
@@ -315,7 +364,7 @@ class _Walker:
             cmd.assignments,
             cmd.in_function,
             cmd.background,
-            cmd.redirects,
+            redirects,
             cmd.via_shell_c,
         )
         name = basename(argv[0])
@@ -339,8 +388,22 @@ class _Walker:
         if not inner.argv:
             return
         self.classify(inner, file)
-        if shell_c_string(inner) is not None:
-            return  # its commands were already emitted by the parser
+        string = shell_c_string(inner)
+        if string is not None:
+            if string not in cmd.argv:  # it came from "$@": the parser never saw it
+                for sub in parse_commands(string):
+                    c3 = Command(
+                        sub.argv,
+                        c.line,
+                        c.text,
+                        sub.assignments,
+                        sub.in_function,
+                        sub.background,
+                        sub.redirects,
+                        True,
+                    )
+                    self.command(c3, file, [], depth + 1, run_user)
+            return  # otherwise its commands were already emitted by the parser
         first = inner.argv[0]
         if first == file or (basename(first) == basename(file) and "$0" in " ".join(cmd.argv)):
             return  # re-exec of the script itself as another user: already being analysed
