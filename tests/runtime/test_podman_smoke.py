@@ -65,8 +65,13 @@ def test_restricted_httpd_serves_a_file(podman: Podman, build_image: Callable[..
     with podman.container(spec) as cid:
         body = http_get(f"http://127.0.0.1:{port}/index.html", time.monotonic() + 30)
         assert body.decode() == f"unroot smoke {token}\n", podman.logs(cid)
-        top = podman.run_cmd(["top", cid, "user", "comm"]).stdout
-        assert "1000680000" in top
+        procs = podman.processes(cid)
+        assert [p["comm"] for p in procs] == ["httpd"]
+        assert procs[0]["user"] == "1000680000"
+        state = podman.container_inspect(cid)["State"]
+        assert state["Running"] is True
+        whoami = podman.exec(cid, ["id", "-u"]).stdout.strip()
+        assert whoami == "1000680000"
     assert podman.run_cmd(["container", "exists", cid], check=False).returncode == 1
 
 

@@ -279,6 +279,42 @@ class Podman:
         """Force-remove a container at once (no stop grace period)."""
         self.run_cmd(["rm", "--force", "--time", "0", container], check=False)
 
+    def exec(
+        self,
+        container: str,
+        args: Sequence[str],
+        *,
+        user: str | None = None,
+        check: bool = True,
+        timeout: float | None = 300,
+    ) -> subprocess.CompletedProcess[str]:
+        """``podman exec`` ``args`` in a running container (optionally as ``user``)."""
+        argv = ["exec", *(["--user", user] if user is not None else []), container, *args]
+        return self.run_cmd(argv, check=check, timeout=timeout)
+
+    def container_inspect(self, container: str) -> dict[str, Any]:
+        """``podman container inspect``: state, exit code, config and host config."""
+        data = json.loads(self.run_cmd(["container", "inspect", container]).stdout)
+        if not isinstance(data, list) or not data or not isinstance(data[0], dict):
+            raise ToolError(f"podman container inspect {container}: unexpected output")
+        result: dict[str, Any] = data[0]
+        return result
+
+    def processes(self, container: str) -> list[dict[str, str]]:
+        """The container's processes as seen from the host: ``user``, ``huser``, ``pid``, ``comm``.
+
+        ``user`` is the UID inside the container, ``huser`` the UID on the host; together they
+        prove that a process does not run as root (and, with user namespaces, where it maps).
+        """
+        fields = ("pid", "user", "huser", "comm")
+        out = self.run_cmd(["top", container, *fields]).stdout.splitlines()
+        rows = []
+        for line in out[1:]:
+            parts = line.split(None, len(fields) - 1)
+            if len(parts) == len(fields):
+                rows.append(dict(zip(fields, parts, strict=True)))
+        return rows
+
     def logs(self, container: str) -> str:
         proc = self.run_cmd(["logs", container], check=False)
         return proc.stdout + proc.stderr
