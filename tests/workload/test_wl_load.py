@@ -154,7 +154,7 @@ def test_small_alias_use_is_fine() -> None:
 )
 def test_deep_nesting_refused(text: str) -> None:
     started = time.monotonic()
-    with pytest.raises(InputError, match="nested"):
+    with pytest.raises(InputError, match="nest"):
         load_text(text, "deep.yaml")
     assert time.monotonic() - started < 5
 

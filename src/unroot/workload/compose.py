@@ -18,7 +18,15 @@ from collections.abc import Callable
 from typing import Any
 
 from unroot.errors import InputError
-from unroot.workload.load import Document, Source, new_yaml, parse_chunk, split_chunks, to_plain
+from unroot.workload.load import (
+    Document,
+    Source,
+    _node_line,
+    child,
+    parse_chunk,
+    split_chunks,
+    to_plain,
+)
 
 USER_NAME_ANNOTATION = "unroot.dev/user-name"
 SERVICE_ANNOTATION = "unroot.dev/compose-service"
@@ -39,9 +47,8 @@ def is_compose(obj: Any) -> bool:
 def load_compose(text: str, file: str) -> Source:
     """Parse a compose file into one pseudo-Pod document per service (sorted by file order)."""
     src = Source(file=file, text=text, format="compose", chunks=split_chunks(text))
-    yaml = new_yaml()
     for chunk in src.chunks:
-        node = parse_chunk(yaml, chunk, file)
+        node = parse_chunk(chunk, file)
         chunk.node = node
         if node is None:
             continue
@@ -49,24 +56,17 @@ def load_compose(text: str, file: str) -> Source:
         if not is_compose(obj):
             src.warnings.append(f"{file}:{chunk.start_line + 1}: not a compose file; skipped")
             continue
+        services = child(node, "services")
         for index, (name, svc) in enumerate(obj["services"].items()):
-            svc_node = node["services"][name]
+            step = child(services[0], name) if services else None
+            svc_node = step[0] if step else None
 
             def locate(path: list[str | int], _n: Any = svc_node, _c: Any = chunk) -> int | None:
-                from unroot.workload.load import _node_line
-
                 return _node_line(_n, path, _c.start_line)
 
-            service_line = _key_line(node["services"], name, chunk.start_line)
+            service_line = step[1] + chunk.start_line + 1 if step else None
             src.documents.append(service_document(name, svc, file, index, locate, service_line))
     return src
-
-
-def _key_line(mapping: Any, key: str, offset: int) -> int | None:
-    try:
-        return int(mapping.lc.key(key)[0]) + offset + 1
-    except (AttributeError, KeyError, TypeError):
-        return None
 
 
 def service_document(

@@ -31,18 +31,19 @@ def rewrite(src: Source, patches: Mapping[int, list[dict[str, Any]]]) -> str:
         if not ops or chunk.node is None:
             parts.append(chunk.text)
             continue
+        yaml = new_yaml()
+        node = yaml.load(chunk.text)  # round-trip tree: keeps comments and flow styles
         indent, block_seq_indent = guess_indent(chunk.text)
         try:
-            jsonpatch.apply(chunk.node, ops)
+            jsonpatch.apply(node, ops)
         except jsonpatch.PatchError as exc:
             raise InputError(
                 f"{src.file}:{chunk.start_line + 1}: cannot apply fix: {exc}"
             ) from None
-        yaml = new_yaml()
         yaml.indent(mapping=indent, sequence=block_seq_indent + 2, offset=block_seq_indent)
         yaml.explicit_start = chunk.text.lstrip().startswith("---")
         out = io.StringIO()
-        yaml.dump(chunk.node, out)
+        yaml.dump(node, out)
         text = out.getvalue()
         if yaml.explicit_start and not chunk.text.startswith("---"):
             # keep whatever (blank lines) preceded the marker

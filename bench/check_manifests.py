@@ -1,0 +1,246 @@
+"""Benchmark: pod evaluations per second for `unroot check`, in-process and via the CLI.
+
+Usage::
+
+    .venv/bin/python bench/check_manifests.py                # 20,000 objects
+    .venv/bin/python bench/check_manifests.py --count 2000   # quick run
+
+Builds one multi-document YAML file of varied Pods, Deployments, StatefulSets, Jobs and
+CronJobs (some clean, some asking for root, privileges, host access or capabilities) under
+``.cache/bench/``, then prints:
+
+- in-process: Pod Security restricted (latest) + SCC admission (restricted-v2) per object, on
+  already-parsed objects, one core; the target (issue 4) is >= 20,000 evaluations/s;
+- parse: loading the YAML with line numbers (ruamel round-trip), reported separately;
+- CLI: wall time of ``unroot check FILE --format json`` over the whole file, and objects/s;
+- peers: checkov and trivy on the same file when installed in ``bench/peers/.venv``
+  (``bench/peers/setup.sh``), else a note that they are not installed.
+
+Figures only; nothing is asserted. Timings depend on machine load: close other work first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET = 20_000
+PEERS = REPO / "bench" / "peers" / ".venv"
+
+
+def _container(rng: random.Random, i: int) -> dict[str, Any]:
+    c: dict[str, Any] = {"name": f"c{i}", "image": rng.choice(["nginx:1.25", "redis:7", "app:1"])}
+    roll = rng.random()
+    if roll < 0.15:
+        c["securityContext"] = {"runAsUser": 0}
+    elif roll < 0.25:
+        c["securityContext"] = {"privileged": True}
+    elif roll < 0.35:
+        c["securityContext"] = {"capabilities": {"add": [rng.choice(["NET_ADMIN", "SYS_TIME"])]}}
+    elif roll < 0.6:
+        c["securityContext"] = {
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        }
+    if rng.random() < 0.4:
+        c["ports"] = [{"containerPort": rng.choice([80, 443, 8080, 9090])}]
+    return c
+
+
+def _pod_spec(rng: random.Random) -> dict[str, Any]:
+    spec: dict[str, Any] = {"containers": [_container(rng, i) for i in range(rng.randint(1, 3))]}
+    if rng.random() < 0.2:
+        spec["initContainers"] = [_container(rng, 9)]
+    if rng.random() < 0.05:
+        spec["hostNetwork"] = True
+    if rng.random() < 0.05:
+        spec["volumes"] = [{"name": "h", "hostPath": {"path": "/var/run"}}]
+    elif rng.random() < 0.3:
+        spec["volumes"] = [{"name": "d", "emptyDir": {}}, {"name": "c", "configMap": {"name": "x"}}]
+    return spec
+
+
+def make_objects(count: int, seed: int = 4) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    for i in range(count):
+        meta = {"name": f"w{i}", "namespace": f"ns{i % 7}", "labels": {"app": f"a{i % 50}"}}
+        spec = _pod_spec(rng)
+        template = {"metadata": {"labels": meta["labels"]}, "spec": spec}
+        kind = rng.choice(
+            ["Pod", "Pod", "Deployment", "Deployment", "StatefulSet", "Job", "CronJob"]
+        )
+        obj: dict[str, Any]
+        if kind == "Pod":
+            obj = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+        elif kind == "CronJob":
+            obj = {
+                "apiVersion": "batch/v1",
+                "kind": kind,
+                "metadata": meta,
+                "spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": template}}},
+            }
+        else:
+            api = "batch/v1" if kind == "Job" else "apps/v1"
+            obj = {
+                "apiVersion": api,
+                "kind": kind,
+                "metadata": meta,
+                "spec": {"selector": {"matchLabels": meta["labels"]}, "template": template},
+            }
+        out.append(obj)
+    return out
+
+
+def write_stream(objects: list[dict[str, Any]], path: Path) -> None:
+    import yaml  # PyYAML's C emitter: only for building the input
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as fh:
+        yaml.dump_all(objects, fh, Dumper=dumper, sort_keys=False, explicit_start=True)
+
+
+def bench_in_process(objects: list[dict[str, Any]], repeat: int) -> dict[str, float]:
+    from unroot.policy.psa import evaluate
+    from unroot.policy.scc import admit, builtin_profiles
+    from unroot.policy.uidrange import parse_range
+
+    profiles = builtin_profiles()
+    rng = parse_range("1000680000/10000")
+    results: dict[str, float] = {}
+    for name, fn in (
+        ("psa restricted", lambda o: evaluate(o, "restricted", "latest")),
+        ("scc restricted-v2", lambda o: admit(o, profiles=profiles, uid_range=rng)),
+        (
+            "psa + scc",
+            lambda o: (
+                evaluate(o, "restricted", "latest"),
+                admit(o, profiles=profiles, uid_range=rng),
+            ),
+        ),
+    ):
+        best = float("inf")
+        for _ in range(repeat):
+            started = time.perf_counter()
+            for obj in objects:
+                fn(obj)
+            best = min(best, time.perf_counter() - started)
+        results[name] = len(objects) / best
+    return results
+
+
+def bench_parse(path: Path) -> float:
+    from unroot.workload.load import load_text
+
+    text = path.read_text()
+    started = time.perf_counter()
+    src = load_text(text, str(path))
+    elapsed = time.perf_counter() - started
+    return len(src.documents) / elapsed
+
+
+def bench_cli(path: Path, count: int, extra: list[str]) -> tuple[float, int]:
+    cmd = [sys.executable, "-m", "unroot", "check", str(path), "--format", "json", *extra]
+    started = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True, timeout=3600)
+    return time.perf_counter() - started, res.returncode
+
+
+def bench_peer(name: str, cmd: list[str]) -> str:
+    started = time.perf_counter()
+    try:
+        res = subprocess.run(cmd, capture_output=True, timeout=3600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{name}: failed to run ({exc})"
+    elapsed = time.perf_counter() - started
+    return f"{name}: {elapsed:.1f} s (exit {res.returncode})"
+
+
+def find_trivy() -> Path | None:
+    if not PEERS.exists():
+        return None
+    for root, _dirs, files in os.walk(PEERS):
+        if "trivy" in files:
+            candidate = Path(root) / "trivy"
+            if os.access(candidate, os.X_OK) and candidate.is_file():
+                return candidate
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-cli", action="store_true")
+    parser.add_argument("--no-peers", action="store_true")
+    args = parser.parse_args()
+
+    objects = make_objects(args.count)
+    path = REPO / ".cache" / "bench" / f"manifests-{args.count}.yaml"
+    if not path.exists():
+        write_stream(objects, path)
+    size_mb = path.stat().st_size / 1e6
+    print(f"input: {path} ({args.count:,} objects, {size_mb:.1f} MB)")
+    try:
+        load = os.getloadavg()[0]
+        print(f"load average: {load:.2f} on {os.cpu_count()} cores (figures assume an idle core)")
+    except OSError:
+        pass
+
+    rates = bench_in_process(objects, args.repeat)
+    for name, rate in rates.items():
+        print(f"in-process {name:<18} {rate:>10,.0f} pods/s")
+    combined = rates["psa + scc"]
+    verdict = "meets" if combined >= TARGET else "below"
+    print(f"target >= {TARGET:,}/s (psa + scc, one core): {verdict} ({combined / TARGET:.2f}x)")
+    print(f"parse (ruamel round-trip, line numbers)  {bench_parse(path):>10,.0f} docs/s")
+
+    if not args.no_cli:
+        for label, extra in (("scc", []), ("psa", ["--level", "restricted"])):
+            elapsed, code = bench_cli(path, args.count, extra)
+            print(
+                f"cli check --format json ({label}): {elapsed:.1f} s, "
+                f"{args.count / elapsed:,.0f} objects/s (exit {code})"
+            )
+
+    if args.no_peers:
+        return
+    checkov = PEERS / "bin" / "checkov"
+    trivy = find_trivy()
+    if checkov.exists():
+        print(
+            bench_peer(
+                "checkov",
+                [
+                    str(checkov),
+                    "-f",
+                    str(path),
+                    "--framework",
+                    "kubernetes",
+                    "--quiet",
+                    "--compact",
+                    "-o",
+                    "json",
+                ],
+            )
+        )
+    else:
+        print("checkov: not installed (run bench/peers/setup.sh)")
+    if trivy is not None:
+        print(bench_peer("trivy", [str(trivy), "config", "--quiet", "--format", "json", str(path)]))
+    else:
+        print("trivy: not installed (run bench/peers/setup.sh)")
+
+
+if __name__ == "__main__":
+    main()
