@@ -333,3 +333,22 @@ def test_cmd_shell_string_forwarded_through_exec_is_analysed() -> None:
     )  # fmt: skip
     assert [(h.kind, h.file, h.line) for h in a.host_mods] == [("sysctl", "/e.sh", 2)]
     assert ("elasticsearch",) in [p.argv for p in a.programs if p.main]
+
+
+def test_refusal_to_run_as_non_root_is_not_a_guard() -> None:
+    script = (
+        "#!/bin/bash\n"
+        'if [ "$(id -u)" -ne 0 ]; then\n'
+        '  echo "run me as root" >&2\n'
+        "  exit 1\n"
+        "fi\n"
+        "chown app /data\n"
+        "exec gosu app /app\n"
+    )
+    a = analyze_entrypoint(["/e.sh"], None, files({"/e.sh": script}))
+    assert a.root_guard is None
+    assert a.root_required is not None and a.root_required.line == 2
+    assert not a.needs_root_only_to_drop
+    ok = '#!/bin/sh\nif [ "$(id -u)" != "0" ]; then\n  exec "$@"\nfi\nexec gosu app "$@"\n'
+    b = analyze_entrypoint(["/e.sh"], ["/app"], files({"/e.sh": ok}))
+    assert b.root_guard is not None and b.root_required is None and b.needs_root_only_to_drop

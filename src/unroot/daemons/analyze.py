@@ -50,6 +50,8 @@ class DaemonAnalysis:
     path_issues: list[PathIssue] = field(default_factory=list)
     running: set[str] = field(default_factory=set)
     """Daemons the entrypoint actually runs (from hints)."""
+    errors: list[str] = field(default_factory=list)
+    """Config files a parser could not make sense of (partial results are kept)."""
 
     def get(self, name: str) -> DaemonConfig | None:
         return next((d for d in self.daemons if d.daemon == name), None)
@@ -115,10 +117,15 @@ def _analyze_one(
         return None
     out.detected_by[spec.name] = how
     cfg = DaemonConfig(spec.name)
-    if config_path is not None:
-        spec.parse(src, config_path, cfg)
-    if main_argv is not None and spec.apply_argv is not None:
-        spec.apply_argv(cfg, main_argv)
+    try:
+        if config_path is not None:
+            spec.parse(src, config_path, cfg)
+        if main_argv is not None and spec.apply_argv is not None:
+            spec.apply_argv(cfg, main_argv)
+    except (ValueError, IndexError, KeyError, RecursionError) as exc:
+        # hostile or truncated config: keep what was read, say what went wrong
+        out.errors.append(f"{spec.name}: {config_path or 'argv'}: {type(exc).__name__}: {exc}")
+    cfg.listen = [x for x in cfg.listen if 0 < x.port <= 65535]
     if not cfg.listen and main_argv is not None and not cfg.files:
         cfg.listen = [
             Listen(port, proto, "argv", 0, "", "default", default=True)

@@ -107,6 +107,21 @@ def analyze_image(image: Image) -> EntrypointAnalysis:
     )
 
 
+_EXIT_FAIL = re.compile(r"\bexit\s+([1-9]\d*)\b")
+
+
+def _refuses(block: list[str]) -> bool:
+    """True if the lines after a UID test fail with ``exit N`` before the branch ends."""
+    for j, line in enumerate(block):
+        if j > 0 and re.match(r"\s*(fi|else|elif)\b", line):
+            return False
+        if "exec " in line or "gosu" in line or "su-exec" in line:
+            return False
+        if _EXIT_FAIL.search(line):
+            return True
+    return False
+
+
 def _is_root(user: str | None) -> bool:
     return user is not None and user.strip() in _ROOT_NAMES
 
@@ -295,14 +310,23 @@ class _Walker:
         return out
 
     def find_guard(self, path: str, text: str) -> None:
-        if self.result.root_guard is not None:
-            return
-        for i, line in enumerate(text.split("\n"), start=1):
+        """Record the first UID check: a guard (works both ways) or a refusal to run non-root
+        (``!= 0`` / ``-ne 0`` followed by a failing ``exit`` before ``fi``)."""
+        lines = text.split("\n")
+        for i, line in enumerate(lines, start=1):
             if line.lstrip().startswith("#"):
                 continue
-            if _GUARD.search(line):
+            m = _GUARD.search(line)
+            if not m:
+                continue
+            op = m.group(2) or m.group(5) or ""
+            if op in ("!=", "-ne") and _refuses(lines[i - 1 : i + 5]):
+                if self.result.root_required is None:
+                    self.result.root_required = Where(path, i, line.strip())
+                continue
+            if self.result.root_guard is None:
                 self.result.root_guard = Where(path, i, line.strip())
-                return
+            return
 
     def learn_vars(self, text: str) -> None:
         """Simple literal assignments and ``${VAR:=default}`` defaults, first value wins."""

@@ -117,6 +117,9 @@ class EntrypointAnalysis:
     setcaps: list[SetCap] = field(default_factory=list)
     root_writes: list[RootPathWrite] = field(default_factory=list)
     root_guard: Where | None = None
+    """An ``id -u = 0`` style branch: the script also works when started as non-root."""
+    root_required: Where | None = None
+    """An ``if [ "$(id -u)" != 0 ]; then ... exit 1`` check: the script refuses non-root."""
     unresolved: list[str] = field(default_factory=list)
     programs: list[ProgramRun] = field(default_factory=list)
 
@@ -140,6 +143,9 @@ class EntrypointAnalysis:
             out.append(f"{p.manager} installs {pkgs} at start ({p.file}:{p.line})")
         for s in self.setcaps:
             out.append(f"setcap {s.caps} at start ({s.file}:{s.line})")
+        if self.root_required is not None:
+            r = self.root_required
+            out.append(f"the script exits unless it runs as root ({r.file}:{r.line})")
         return out
 
     @property

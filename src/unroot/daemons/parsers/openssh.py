@@ -24,6 +24,8 @@ def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
     in_match = False
     for line, stmt in logical_lines(text):
         words = stmt.replace("=", " ", 1).split()
+        if not words:
+            continue
         key, args = words[0].lower(), words[1:]
         if key == "match":
             in_match = True

@@ -29,6 +29,9 @@ def check(analysis: EntrypointAnalysis) -> Iterator[Finding]:
                 f"; the script checks its UID ({loc(g.file, g.line)}), so it also runs when "
                 f"started as {drop.user}"
             )
+        if analysis.root_required is not None:
+            r = analysis.root_required
+            parts.append(f"; the script exits unless it runs as root ({loc(r.file, r.line)})")
         if not analysis.starts_as_root:
             parts.append(f"; the image user is {analysis.user!r}, so this {drop.tool} call fails")
         if analysis.needs_root_only_to_drop:
