@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 Op = dict[str, Any]
 
 
@@ -57,7 +59,7 @@ def diff(old: Any, new: Any, prefix: str = "") -> list[Op]:
 
 
 def _diff(old: Any, new: Any, path: str, ops: list[Op]) -> None:
-    if old is new:
+    if old is new or _same(old, new):
         return
     if isinstance(old, dict) and isinstance(new, dict):
         for key in old:
@@ -83,6 +85,22 @@ def _diff(old: Any, new: Any, path: str, ops: list[Op]) -> None:
         return
     if type(old) is not type(new) or old != new:
         ops.append({"op": "replace", "path": path, "value": new})
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Deep equality that, unlike ``==``, tells ``1`` from ``True`` and ``1`` from ``1.0``.
+
+    ``==`` (in C) rejects most differing subtrees at once; a byte comparison of their JSON then
+    confirms equal-looking containers, so unchanged parts of a pod are skipped without a walk.
+    """
+    if type(old) is not type(new) or old != new:
+        return False
+    if not isinstance(old, dict | list):
+        return True
+    try:
+        return bool(orjson.dumps(old) == orjson.dumps(new))
+    except (TypeError, orjson.JSONEncodeError):
+        return False  # let the walk decide
 
 
 def apply(doc: Any, ops: list[Op]) -> Any:

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from unroot.errors import InputError, UsageError
 from unroot.policy import jsonpatch
 from unroot.policy.psa.shape import validate_pod
@@ -54,10 +56,18 @@ class SCCDecision:
 
 
 def _copy(value: Any) -> Any:
+    """Deep copy of a JSON-like value (orjson round trip when it can, else recursive)."""
+    try:
+        return orjson.loads(orjson.dumps(value))
+    except (TypeError, orjson.JSONEncodeError):  # non-str keys, huge ints, NaN...
+        return _copy_slow(value)
+
+
+def _copy_slow(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
+        return {k: _copy_slow(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_copy(v) for v in value]
+        return [_copy_slow(v) for v in value]
     return value
 
 
@@ -90,12 +100,37 @@ def _check_types(spec: dict[str, Any], prefix: str) -> None:
         raise InputError(f"{prefix}.volumes: expected a list of mappings")
 
 
+_CONTEXTS: dict[tuple[Any, ...], Context] = {}
+
+
 def context_for(
     prefix: str,
     uid_range: UIDRange | None,
     namespace_annotations: Mapping[str, Any] | None,
 ) -> Context:
-    """Namespace annotations win over ``uid_range`` (they describe the real namespace)."""
+    """Namespace annotations win over ``uid_range`` (they describe the real namespace).
+
+    Memoised: a batch of pods from one namespace parses its annotations once.
+    """
+    ann_key = (
+        tuple(sorted((str(k), str(v)) for k, v in namespace_annotations.items()))
+        if (namespace_annotations)
+        else ()
+    )
+    key = (prefix, uid_range, ann_key)
+    found = _CONTEXTS.get(key)
+    if found is None:
+        if len(_CONTEXTS) > 1024:
+            _CONTEXTS.clear()
+        found = _CONTEXTS[key] = _context(prefix, uid_range, namespace_annotations)
+    return found
+
+
+def _context(
+    prefix: str,
+    uid_range: UIDRange | None,
+    namespace_annotations: Mapping[str, Any] | None,
+) -> Context:
     ns_range = range_from_annotations(namespace_annotations)
     groups_range = None
     if namespace_annotations:
