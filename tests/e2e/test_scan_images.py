@@ -6,6 +6,7 @@ not), the port it exposes, the files it makes setuid or gives capabilities.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
@@ -34,31 +35,37 @@ def example_files(directory: Path) -> tuple[str, dict[str, str | bytes]]:
     return (directory / "Containerfile").read_text(), files
 
 
-def layer_positions(archive: Path) -> dict[str, int]:
-    """Layer digest (blob digest and diff_id) -> position, read from the archive itself.
+def layer_positions(saved: Path) -> dict[str, int]:
+    """Layer digest (blob digest and diff_id) -> position, read from the saved image itself.
 
     docker-archive names layers by their uncompressed digest, oci-archive by the compressed
     blob digest, so the same layer has two names; its position in the image is the same.
     """
-    with tarfile.open(archive) as tar:
+    with contextlib.ExitStack() as stack:
+        if saved.is_dir():
 
-        def load(name: str) -> Any:
-            member = tar.extractfile(name)
-            assert member is not None, name
-            return json.load(member)
+            def load(name: str) -> Any:
+                return json.loads((saved / name).read_text())
 
-        names = set(tar.getnames())
-        if "manifest.json" in names:  # docker-archive
-            manifest = load("manifest.json")[0]
-            blobs = [
-                "sha256:" + Path(layer).name.removesuffix(".tar") for layer in manifest["Layers"]
-            ]
-            config = load(manifest["Config"])
-        else:  # oci-archive
-            digest = load("index.json")["manifests"][0]["digest"]
+        else:
+            tar = stack.enter_context(tarfile.open(saved))
+
+            def load(name: str) -> Any:
+                member = tar.extractfile(name)
+                assert member is not None, name
+                return json.load(member)
+
+        try:
+            manifest = load("manifest.json")[0]  # docker-archive
+        except (KeyError, FileNotFoundError):
+            digest = load("index.json")["manifests"][0]["digest"]  # OCI layout / archive
             manifest = load("blobs/sha256/" + digest.split(":", 1)[1])
             blobs = [layer["digest"] for layer in manifest["layers"]]
             config = load("blobs/sha256/" + manifest["config"]["digest"].split(":", 1)[1])
+        else:
+            layers = manifest["Layers"]
+            blobs = ["sha256:" + Path(layer).name.removesuffix(".tar") for layer in layers]
+            config = load(manifest["Config"])
     positions = {digest: i for i, digest in enumerate(blobs)}
     positions.update({digest: i for i, digest in enumerate(config["rootfs"]["diff_ids"])})
     return positions
@@ -186,23 +193,24 @@ def test_setuid_and_setcap_binaries_are_reported(
     assert len(result.findings("file_capability")) == 1
 
 
-# --- the same image through two archive formats ---------------------------------------------
+# --- the same image through every format podman saves ---------------------------------------
 
 
-def test_docker_and_oci_archives_give_identical_findings(
+def test_docker_archive_oci_archive_and_layout_give_identical_findings(
     privileged_image: str, podman: Podman, scan: Callable[..., ScanResult], tmp_path: Path
 ) -> None:
-    docker = podman.save(privileged_image, tmp_path / "d.tar", "docker-archive")
-    oci = podman.save(privileged_image, tmp_path / "o.tar", "oci-archive")
-    assert docker.read_bytes() != oci.read_bytes()
-    a = scan(f"docker-archive:{docker}").target
-    b = scan(f"oci-archive:{oci}").target
-    assert a["ref"] != b["ref"]
-    assert a["findings"], "the image has setuid and setcap findings to compare"
-    assert a["verdict"] == b["verdict"]
-    assert a["reasons"] == b["reasons"]
-    # Same findings; layer evidence names the same layer position in both formats.
-    assert any("layer" in ev for f in a["findings"] for ev in f["evidence"])
-    assert normalise_layers(a["findings"], layer_positions(docker)) == normalise_layers(
-        b["findings"], layer_positions(oci)
-    )
+    saved = {
+        "docker-archive": podman.save(privileged_image, tmp_path / "d.tar", "docker-archive"),
+        "oci-archive": podman.save(privileged_image, tmp_path / "o.tar", "oci-archive"),
+        "oci": podman.save(privileged_image, tmp_path / "layout", "oci-dir"),
+    }
+    targets = {kind: scan(f"{kind}:{path}").target for kind, path in saved.items()}
+    base = targets.pop("docker-archive")
+    assert base["findings"], "the image has setuid and setcap findings to compare"
+    assert any("layer" in ev for f in base["findings"] for ev in f["evidence"])
+    expected = normalise_layers(base["findings"], layer_positions(saved["docker-archive"]))
+    for kind, target in targets.items():
+        assert target["ref"] == f"{kind}:{saved[kind]}"
+        assert (target["verdict"], target["reasons"]) == (base["verdict"], base["reasons"]), kind
+        # Same findings; layer evidence names the same layer position in every format.
+        assert normalise_layers(target["findings"], layer_positions(saved[kind])) == expected, kind

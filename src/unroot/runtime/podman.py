@@ -30,7 +30,8 @@ from unroot.runtime.hostconf import (
     write_containers_conf,
 )
 
-ArchiveFormat = Literal["docker-archive", "oci-archive"]
+SaveFormat = Literal["docker-archive", "oci-archive", "oci-dir"]
+"""``podman save`` formats unroot reads: the two archives and an OCI layout directory."""
 
 _DEFAULT_TIMEOUT = 1800.0
 
@@ -244,11 +245,17 @@ class Podman:
             self.run_cmd(args, timeout=timeout, capture=not stream)
             return iidfile.read_text(encoding="utf-8").strip().removeprefix("sha256:")
 
-    def save(self, image: str, dest: Path, format: ArchiveFormat = "docker-archive") -> Path:
-        """``podman save`` ``image`` into the archive ``dest`` (replaced if present)."""
-        if format not in ("docker-archive", "oci-archive"):
-            raise ToolError(f"unsupported archive format {format!r}")
-        dest.unlink(missing_ok=True)
+    def save(self, image: str, dest: Path, format: SaveFormat = "docker-archive") -> Path:
+        """``podman save`` ``image`` into ``dest`` (replaced if present).
+
+        ``oci-dir`` writes an OCI image layout directory (read back as ``oci:DEST``).
+        """
+        if format not in ("docker-archive", "oci-archive", "oci-dir"):
+            raise ToolError(f"unsupported save format {format!r}")
+        if dest.is_dir() and not dest.is_symlink():
+            shutil.rmtree(dest)
+        else:
+            dest.unlink(missing_ok=True)
         self.run_cmd(["save", "--format", format, "--output", str(dest), image])
         return dest
 
