@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -54,33 +55,42 @@ def _case_of(path: str) -> str | None:
     return None
 
 
-def _timed(argv: list[str], env: dict[str, str], runs: int) -> tuple[float, str]:
-    subprocess.run(argv, env=env, capture_output=True, text=True, cwd=REPO)  # warm-up
-    best = float("inf")
-    out = ""
-    for _ in range(runs):
+class Runner:
+    """One command line per tool; timed round-robin so machine load hits every tool alike."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.argv = argv
+        self.env = env
+        self.times: list[float] = []
+        self.out = ""
+
+    def run(self, timed: bool = True) -> None:
         start = time.perf_counter()
-        proc = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=REPO)
-        best = min(best, time.perf_counter() - start)
-        out = proc.stdout
-        if not out.strip():
-            raise RuntimeError(f"{argv[0]} printed nothing: {proc.stderr[-2000:]}")
-    return best, out
+        proc = subprocess.run(self.argv, env=self.env, capture_output=True, text=True, cwd=REPO)
+        elapsed = time.perf_counter() - start
+        if not proc.stdout.strip():
+            raise RuntimeError(f"{self.argv[0]} printed nothing: {proc.stderr[-2000:]}")
+        if timed:
+            self.times.append(elapsed)
+        self.out = proc.stdout
 
 
-def run_unroot(names: list[str], runs: int) -> tuple[float, dict[str, cm.Answer]]:
+def unroot_runner(names: list[str]) -> Runner:
     exe = str(REPO / ".venv" / "bin" / "unroot")
     argv = [exe, "scan", "--format", "json", *(str(cm.case_dir(n)) for n in names)]
     env = _env(UNROOT_BASE_LOOKUP="0")
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    seconds, out = _timed(argv, env, runs)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a pip-installed tool has its bytecode cached
+    return Runner(argv, env)
+
+
+def unroot_answers(names: list[str], out: str) -> dict[str, cm.Answer]:
     answers: dict[str, cm.Answer] = {}
     for target in json.loads(out)["targets"]:
         name = _case_of(target["ref"])
         if name:
             cats = {f["category"] for f in target["findings"] if f["category"] != "input"}
             answers[name] = cm.Answer(target["verdict"], cats)
-    return seconds, answers
+    return answers
 
 
 def _peer_answers(
@@ -94,16 +104,18 @@ def _peer_answers(
     return answers
 
 
-def run_hadolint(names: list[str], runs: int) -> tuple[float, dict[str, cm.Answer]]:
+def hadolint_runner(names: list[str]) -> Runner:
     files = [str(cm.case_dir(n) / "Dockerfile") for n in names]
-    argv = [str(VENV / "bin" / "hadolint"), "--no-fail", "-f", "json", *files]
-    seconds, out = _timed(argv, _env(), runs)
+    return Runner([str(VENV / "bin" / "hadolint"), "--no-fail", "-f", "json", *files], _env())
+
+
+def hadolint_answers(names: list[str], out: str) -> dict[str, cm.Answer]:
     hits: dict[str, set[str]] = {}
     for item in json.loads(out):
         name = _case_of(item["file"])
         if name:
             hits.setdefault(name, set()).add(item["code"])
-    return seconds, _peer_answers(names, hits, HADOLINT, ROOT_RULES["hadolint"])
+    return _peer_answers(names, hits, HADOLINT, ROOT_RULES["hadolint"])
 
 
 def _trivy_binary() -> str:
@@ -116,7 +128,7 @@ def _trivy_binary() -> str:
     raise RuntimeError("trivy binary not found in bench/peers/.venv (run setup.sh)")
 
 
-def run_trivy(names: list[str], runs: int) -> tuple[float, dict[str, cm.Answer]]:
+def trivy_runner(names: list[str]) -> Runner:
     cache = PEERS / ".venv" / "trivy-cache"
     argv = [
         _trivy_binary(),
@@ -129,7 +141,10 @@ def run_trivy(names: list[str], runs: int) -> tuple[float, dict[str, cm.Answer]]
         str(cache),
         str(cm.CASES),
     ]
-    seconds, out = _timed(argv, _env(TRIVY_DISABLE_VEX_NOTICE="1"), runs)
+    return Runner(argv, _env(TRIVY_DISABLE_VEX_NOTICE="1"))
+
+
+def trivy_answers(names: list[str], out: str) -> dict[str, cm.Answer]:
     hits: dict[str, set[str]] = {}
     for result in json.loads(out).get("Results") or []:
         name = _case_of(str(result.get("Target", "")))
@@ -139,10 +154,10 @@ def run_trivy(names: list[str], runs: int) -> tuple[float, dict[str, cm.Answer]]
             if name and mis.get("Status", "FAIL") == "FAIL":
                 ident = str(mis.get("ID", "")).replace("AVD-", "").replace("-", "")
                 hits.setdefault(name, set()).add(ident)
-    return seconds, _peer_answers(names, hits, TRIVY, ROOT_RULES["trivy"])
+    return _peer_answers(names, hits, TRIVY, ROOT_RULES["trivy"])
 
 
-def run_checkov(names: list[str], runs: int) -> tuple[float, dict[str, cm.Answer]]:
+def checkov_runner(names: list[str]) -> Runner:
     argv = [
         str(VENV / "bin" / "checkov"),
         "-d",
@@ -160,7 +175,10 @@ def run_checkov(names: list[str], runs: int) -> tuple[float, dict[str, cm.Answer
         CKV_SKIP_PACKAGE_UPDATE_CHECK="TRUE",
         CHECKOV_RUN_SCA_PACKAGE_SCAN_V2="false",
     )
-    seconds, out = _timed(argv, env, runs)
+    return Runner(argv, env)
+
+
+def checkov_answers(names: list[str], out: str) -> dict[str, cm.Answer]:
     data = json.loads(out)
     reports = data if isinstance(data, list) else [data]
     hits: dict[str, set[str]] = {}
@@ -171,39 +189,49 @@ def run_checkov(names: list[str], runs: int) -> tuple[float, dict[str, cm.Answer
             )
             if name:
                 hits.setdefault(name, set()).add(str(check["check_id"]))
-    return seconds, _peer_answers(names, hits, CHECKOV, ROOT_RULES["checkov"])
+    return _peer_answers(names, hits, CHECKOV, ROOT_RULES["checkov"])
 
 
-TOOLS: dict[str, Callable[[list[str], int], tuple[float, dict[str, cm.Answer]]]] = {
-    "unroot": run_unroot,
-    "hadolint": run_hadolint,
-    "trivy": run_trivy,
-    "checkov": run_checkov,
+TOOLS: dict[
+    str,
+    tuple[Callable[[list[str]], Runner], Callable[[list[str], str], dict[str, cm.Answer]]],
+] = {
+    "unroot": (unroot_runner, unroot_answers),
+    "hadolint": (hadolint_runner, hadolint_answers),
+    "trivy": (trivy_runner, trivy_answers),
+    "checkov": (checkov_runner, checkov_answers),
 }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--tools", default=",".join(TOOLS))
     args = parser.parse_args()
     labels = cm.load_labels()
     names = sorted(labels)
     categories = cm.categories_of(labels)
-    results: dict[str, tuple[float, dict[str, cm.Answer]]] = {}
+    runners: dict[str, Runner] = {}
     for tool in args.tools.split(","):
         try:
-            results[tool] = TOOLS[tool](names, args.runs)
+            runner = TOOLS[tool][0](names)
+            runner.run(timed=False)  # warm-up: caches, bytecode, page cache
+            runners[tool] = runner
         except (OSError, RuntimeError, ValueError) as exc:
             print(f"{tool}: not run ({exc})", file=sys.stderr)
+    for _ in range(args.runs):
+        for runner in runners.values():
+            runner.run()
     print(
-        f"corpus: {len(names)} Dockerfiles; best of {args.runs} runs after one warm-up; "
-        "P/R = precision/recall; '-' = the tool has no rule for it\n"
+        f"corpus: {len(names)} Dockerfiles, each tool one process over all of them; "
+        f"{args.runs} timed rounds (round-robin) after a warm-up; best / median wall seconds; "
+        "cells are precision/recall; '-' = the tool has no rule for that category\n"
     )
-    head = f"{'tool':<9} {'root/non-root':>13} {'exact':>6} {'wall s':>7}  "
+    head = f"{'tool':<9} {'root/non-root':>13} {'exact':>6} {'best s':>7} {'median':>7}  "
     head += " ".join(f"{c[:14]:>14}" for c in categories)
     print(head)
-    for tool, (seconds, answers) in results.items():
+    for tool, runner in runners.items():
+        answers = TOOLS[tool][1](names, runner.out)
         cells = []
         for cat in categories:
             if tool != "unroot" and cat not in SEES.get(tool, set()):
@@ -213,11 +241,11 @@ def main() -> int:
             cells.append(f"{s.precision:>6.2f}/{s.recall:<7.2f}")
         exact = cm.verdict_accuracy(labels, answers) if tool == "unroot" else None
         exact_text = f"{exact:.2f}" if exact is not None else "-"
+        best, median = min(runner.times), statistics.median(runner.times)
         print(
             f"{tool:<9} {cm.root_accuracy(labels, answers):>13.2f} {exact_text:>6} "
-            f"{seconds:>7.2f}  " + " ".join(cells)
+            f"{best:>7.2f} {median:>7.2f}  " + " ".join(cells)
         )
-    print("\ncategories:", ", ".join(f"{i + 1}={c}" for i, c in enumerate(categories)))
     return 0
 
 

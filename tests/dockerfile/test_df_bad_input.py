@@ -53,20 +53,20 @@ def test_missing_path_and_empty_dir(tmp_path: Path) -> None:
         scan_dockerfile(str(tmp_path))
 
 
-def test_cli_exit_code_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["binary", "circular", "undefined_stage", "unterminated_heredoc"])
+def test_cli_exit_code_2_without_traceback(tmp_path: Path, name: str) -> None:
     import subprocess
     import sys
 
     path = tmp_path / "Dockerfile"
-    path.write_bytes(CASES["circular"])
-    code = (
-        "import sys\nfrom unroot.dockerfile.scan import scan_dockerfile\n"
-        "from unroot.errors import UnrootError\n"
-        "try:\n    scan_dockerfile(sys.argv[1])\n"
-        "except UnrootError as e:\n    print('unroot: error:', e, file=sys.stderr); sys.exit(2)\n"
-    )
+    path.write_bytes(CASES[name])
     proc = subprocess.run(
-        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "unroot", "scan", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr and "circular" in proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("unroot: error:"), proc.stderr

@@ -62,8 +62,16 @@ def entrypoint_findings(ctx: DockerfileContext) -> list[Finding]:
         return out
     ordered = sorted(analysis.programs, key=lambda p: p.main)  # main process last
     daemon = analyze_files(read_file, None, read_file.paths, [p.argv for p in ordered], env=env)
-    out += run_rules("daemon", daemon)
+    unseen = {cfg.daemon for cfg in daemon.daemons if not cfg.files}
+    out += [f for f in run_rules("daemon", daemon) if not _guessed(f, unseen)]
     return out
+
+
+def _guessed(finding: Finding, unseen: set[str]) -> bool:
+    """A daemon finding built on the daemon's built-in default while its config file is not
+    in the build context: the config the package installs decides, and it is not visible
+    here (Debian's apache2 ships Listen 80 in a file the Dockerfile may rewrite with sed)."""
+    return bool(finding.data.get("default")) and finding.data.get("daemon") in unseen
 
 
 def _workdir(ctx: DockerfileContext) -> str:

@@ -1,0 +1,3 @@
+#!/bin/sh
+set -e
+exec setpriv --reuid=1000 --regid=1000 --clear-groups "$@"
