@@ -16,6 +16,13 @@ from unroot.errors import InputError
 from unroot.oci.decompress import OUT_CHUNK, LayerStream, Limits, sniff
 
 
+@pytest.fixture(autouse=True, params=[False, True], ids=["inline", "threaded"])
+def threaded(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Run every test with the decoder inline and in its helper thread."""
+    monkeypatch.setattr(LayerStream, "_default_threaded", request.param)
+    return bool(request.param)
+
+
 def decode(blob: bytes, **kw: object) -> bytes:
     stream = LayerStream(io.BytesIO(blob), **kw)  # type: ignore[arg-type]
     out = b"".join(stream.chunks())

@@ -21,6 +21,9 @@ reader returns a short read on a cut frame instead of failing).
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
@@ -33,6 +36,9 @@ from unroot.errors import InputError
 _IsalError = cast("type[Exception]", isal_zlib.error)  # the stub mistypes it
 IN_CHUNK = 256 * 1024
 OUT_CHUNK = 1024 * 1024
+QUEUE_DEPTH = 8
+THREAD_MIN = 4 * 1024 * 1024
+"""Blobs above this size are decoded in a helper thread."""
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -150,7 +156,11 @@ class _ZstdFrameWalker:
 
 
 class _HashingSource:
-    """File-like wrapper that hashes, counts and (for zstd) walks what the decoder reads."""
+    """File-like wrapper that counts what the decoder reads and hashes/walks it.
+
+    With ``deferred`` the reading thread only queues the bytes; the consuming thread hashes
+    them in :meth:`settle` (hashlib releases the GIL, so this overlaps the decoder).
+    """
 
     def __init__(self, src: BinaryIO, hasher: hashlib._Hash | None, limit: int | None) -> None:
         self.src = src
@@ -158,6 +168,23 @@ class _HashingSource:
         self.count = 0
         self.limit = limit
         self.walker: _ZstdFrameWalker | None = None
+        self.deferred = False
+        self._holding = False
+        self._pending: deque[bytes] = deque()
+
+    def read_head(self, n: int) -> bytes:
+        """Read without hashing yet: :meth:`accept` it once the decoder (and walker) is known."""
+        self._holding = True
+        try:
+            return self.read(n)
+        finally:
+            self._holding = False
+
+    def accept(self, data: bytes) -> None:
+        if self.deferred:
+            self._pending.append(data)
+        else:
+            self._sink(data)
 
     def read(self, n: int = -1) -> bytes:
         if self.limit is not None:
@@ -169,11 +196,27 @@ class _HashingSource:
         data = self.src.read(n)
         if data:
             self.count += len(data)
-            if self.hasher is not None:
-                self.hasher.update(data)
-            if self.walker is not None:
-                self.walker.feed(data)
+            if self._holding:
+                pass
+            elif self.deferred:
+                self._pending.append(data)
+            else:
+                self._sink(data)
         return data
+
+    def _sink(self, data: bytes) -> None:
+        if self.hasher is not None:
+            self.hasher.update(data)
+        if self.walker is not None:
+            self.walker.feed(data)
+
+    def settle(self) -> None:
+        pending = self._pending
+        while pending:
+            self._sink(pending.popleft())
+
+
+_END = object()
 
 
 class LayerStream:
@@ -186,6 +229,9 @@ class LayerStream:
     the blob turns out to be stored uncompressed.
     """
 
+    _default_threaded: bool | None = None
+    """Tests pin this to run both decoding paths."""
+
     def __init__(
         self,
         src: BinaryIO,
@@ -197,6 +243,7 @@ class LayerStream:
         limits: Limits | None = None,
         label: str = "layer",
         digest_of_uncompressed_only: bool = False,
+        threaded: bool | None = None,
     ) -> None:
         hasher = None
         self._algo = ""
@@ -215,19 +262,106 @@ class LayerStream:
         self._digest_if_plain = digest_of_uncompressed_only
         self.uncompressed = 0
         self.kind = ""
+        self._decoded = False
+        self._gen: Iterator[bytes] | None = None
+        if threaded is None:
+            threaded = self._default_threaded
+        if threaded is None:
+            threaded = read_limit is None or read_limit > THREAD_MIN
+        self._threaded = threaded
 
     # -- decoding -----------------------------------------------------------------------
     def chunks(self) -> Iterator[bytes]:
         """Uncompressed data in chunks of at most OUT_CHUNK bytes."""
+        if self._threaded:
+            self._gen = self._threaded_chunks()
+        else:
+            self._gen = self._decode()
+        return self._gen
+
+    def _start(self) -> bytes:
         src = self._src
-        head = src.read(IN_CHUNK)
+        head = src.read_head(IN_CHUNK)
         self.kind = sniff(head, self._media_type)
+        if self.kind == "zstd":
+            src.walker = _ZstdFrameWalker()
+        src.accept(head)
+        return head
+
+    def _decode(self) -> Iterator[bytes]:
+        head = self._start()
         if self.kind == "gzip":
             yield from self._gzip(head)
         elif self.kind == "zstd":
             yield from self._zstd(head)
         else:
             yield from self._plain(head)
+        self._decoded = True
+        self._check_complete()
+
+    def _check_complete(self) -> None:
+        if self._decoded and self.kind == "zstd":
+            self._src.settle()
+            walker = self._src.walker
+            if walker is not None and not walker.at_boundary:
+                raise InputError(f"{self._label}: zstd stream is truncated")
+
+    def _threaded_chunks(self) -> Iterator[bytes]:
+        """Decode in a helper thread (zstd and isal release the GIL) while the caller parses.
+
+        The helper only reads and decodes; hashing and the zstd frame walk happen here, on
+        the consuming side, in :meth:`_HashingSource.settle`.
+        """
+        src = self._src
+        src.deferred = True
+        q: queue.Queue[object] = queue.Queue(maxsize=QUEUE_DEPTH)
+        cancel = threading.Event()
+
+        def put(item: object) -> bool:
+            while not cancel.is_set():
+                try:
+                    q.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def work() -> None:
+            try:
+                head = self._start()
+                decoder = (
+                    self._gzip(head)
+                    if self.kind == "gzip"
+                    else self._zstd(head)
+                    if self.kind == "zstd"
+                    else self._plain(head)
+                )
+                for out in decoder:
+                    if not put(out):
+                        return
+                put(_END)
+            except BaseException as exc:  # handed to the consumer, re-raised there
+                put(exc)
+
+        thread = threading.Thread(target=work, name="unroot-layer-decoder", daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = q.get()
+                src.settle()
+                if item is _END:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                assert isinstance(item, bytes)
+                yield item
+            self._decoded = True
+            self._check_complete()
+        finally:
+            cancel.set()
+            thread.join()
+            src.deferred = False
+            src.settle()
 
     def _account(self, n: int) -> None:
         self.uncompressed += n
@@ -295,11 +429,7 @@ class LayerStream:
             raise InputError(f"{self._label}: gzip stream is truncated")
 
     def _zstd(self, head: bytes) -> Iterator[bytes]:
-        walker = _ZstdFrameWalker()
-        walker.feed(head)
-        src = self._src
-        src.walker = walker
-        prefixed: Any = _Prefixed(head, src)
+        prefixed: Any = _Prefixed(head, self._src)
         dctx = zstandard.ZstdDecompressor()
         reader = dctx.stream_reader(prefixed, read_size=IN_CHUNK, read_across_frames=True)
         try:
@@ -311,12 +441,11 @@ class LayerStream:
                 yield out
         except zstandard.ZstdError as exc:
             raise InputError(f"{self._label}: corrupt zstd data ({exc})") from None
-        if not walker.at_boundary:
-            raise InputError(f"{self._label}: zstd stream is truncated")
 
     # -- verification -------------------------------------------------------------------
     def finish(self) -> None:
         """Read what the decoder did not need, then check the size and digest."""
+        self.close()
         src = self._src
         src.walker = None
         while src.read(IN_CHUNK):
@@ -330,6 +459,13 @@ class LayerStream:
             actual = f"{self._algo}:{src.hasher.hexdigest()}"
             if actual != self._expected_digest:
                 raise InputError(f"{label}: digest mismatch (content is {actual})")
+
+    def close(self) -> None:
+        """Stop decoding (and the helper thread); safe to call more than once."""
+        gen = self._gen
+        if gen is not None:
+            self._gen = None
+            gen.close()  # type: ignore[attr-defined]
 
     @property
     def compressed(self) -> int:

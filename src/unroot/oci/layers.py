@@ -81,6 +81,7 @@ def scan_layer(
 ) -> None:
     """Decode, parse, merge and verify one layer in a single pass over its bytes."""
     raw, length = spec.source.open(spec.name)
+    stream: LayerStream | None = None
     digest = spec.info.digest
     short = digest[:19] if digest.startswith("sha256:") else (digest or spec.name)
     label = f"layer {index + 1} ({short})"
@@ -104,4 +105,6 @@ def scan_layer(
             raise
         raise InputError(f"{label}: {message}") from None
     finally:
+        if stream is not None:
+            stream.close()
         raw.close()

@@ -14,6 +14,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -110,7 +111,9 @@ class _Compressor:
     def __init__(self, kind: str, level: int | None = None) -> None:
         self.kind = kind
         if kind == "gzip":
-            self._gz = isal_zlib.compressobj(level if level is not None else 1, wbits=31)
+            # isal has levels 0-3; above that (what Go and docker write: 6) use zlib.
+            glevel = level if level is not None else 1
+            self._gz = (isal_zlib if glevel <= 3 else zlib).compressobj(glevel, wbits=31)
         elif kind == "zstd":
             self._zs = zstandard.ZstdCompressor(
                 level=level if level is not None else 3
@@ -220,6 +223,7 @@ class LayoutWriter:
             out.write(data)
             size += len(data)
         digest = "sha256:" + blob_hash.hexdigest()
+        os.chmod(tmp_path, 0o644)
         os.replace(tmp_path, self._blob_file(digest))
         return Blob(digest, size, LAYER_TYPES[compression], "sha256:" + diff.hexdigest())
 

@@ -1,0 +1,288 @@
+"""Benchmark: layer scan time and peak memory against plain decompression of the same layers.
+
+Usage::
+
+    .venv/bin/python bench/scan_image.py                 # build (once) and measure gzip + zstd
+    .venv/bin/python bench/scan_image.py --image oci:DIR # measure an existing image
+    .venv/bin/python bench/scan_image.py --min-bytes 20000000 --min-files 2000   # tiny smoke run
+
+Without ``--image`` it packs files from this machine's /usr (at least ``--min-bytes``
+uncompressed and ``--min-files`` entries) into ``--layers`` layers, writes one OCI layout per
+compression with unroot's own writer under ``.cache/bench/``, and reuses them on later runs.
+
+Each measurement runs in a fresh child process (so ``ru_maxrss`` is that run's peak), after a
+warm-up read that puts the blobs in the page cache; the best of ``--repeat`` runs counts.
+The limit is the fastest plain decoder available from Python: python-isal for gzip,
+zstandard for zstd, fed 256 KiB chunks, doing nothing with the output.
+Targets (issue 2): scan <= 1.25x decompression, peak memory < 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+RATIO_LIMIT = 1.25
+MEMORY_LIMIT_MB = 200
+CHUNK = 256 * 1024
+
+
+# -- building the image ---------------------------------------------------------------------
+def pick_files(min_bytes: int, min_files: int) -> list[str]:
+    """Paths under /usr (relative to /), walked in a stable order until both minimums hold."""
+    chosen: list[str] = []
+    total = 0
+    roots = ["usr/share", "usr/include", "usr/bin", "usr/sbin", "usr/libexec", "usr/lib"]
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk("/" + root):
+            dirnames.sort()
+            chosen.append(os.path.relpath(dirpath, "/"))
+            for name in sorted(filenames):
+                full = os.path.join(dirpath, name)
+                try:
+                    st = os.lstat(full)
+                except OSError:
+                    continue
+                chosen.append(os.path.relpath(full, "/"))
+                total += st.st_size if not os.path.islink(full) else 0
+            if total >= min_bytes and len(chosen) >= min_files:
+                return chosen
+    return chosen
+
+
+def _whole_seconds(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    """Image builders (moby, buildah) truncate mtimes to seconds, so most entries need no
+    PAX header; Python's tarfile would write one per entry for a fractional mtime."""
+    info.mtime = int(info.mtime)
+    return info
+
+
+def build_images(cache: Path, min_bytes: int, min_files: int, layers: int) -> dict[str, str]:
+    """Write (or reuse) one OCI layout per compression; returns compression -> ref."""
+    sys.path.insert(0, str(REPO / "src"))
+    from unroot.oci.writer import REF_NAME, default_config, layout_writer
+
+    key = f"usr2-{min_bytes}-{min_files}-{layers}"
+    refs = {kind: cache / f"{key}-{kind}" for kind in ("gzip", "zstd")}
+    if all((p / "index.json").exists() for p in refs.values()):
+        return {k: f"oci:{p}" for k, p in refs.items()}
+    cache.mkdir(parents=True, exist_ok=True)
+    files = pick_files(min_bytes, min_files)
+    per = -(-len(files) // layers)
+    groups = [files[i : i + per] for i in range(0, len(files), per)]
+    tars: list[Path] = []
+    for i, group in enumerate(groups):
+        tar_path = cache / f"{key}-layer{i}.tar"
+        if not tar_path.exists():
+            tmp = tar_path.with_suffix(".tmp")
+            with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tf:
+                for rel in group:
+                    try:
+                        tf.add("/" + rel, arcname=rel, recursive=False, filter=_whole_seconds)
+                    except OSError:
+                        continue
+            tmp.rename(tar_path)
+        tars.append(tar_path)
+    for kind, dest in refs.items():
+        if (dest / "index.json").exists():
+            continue
+        print(f"writing {kind} image to {dest} ...", file=sys.stderr)
+        with layout_writer(str(dest)) as w:
+            blobs = []
+            for tar_path in tars:
+                with tar_path.open("rb") as fh:
+                    blobs.append(w.add_layer_stream(fh, kind, 6 if kind == "gzip" else 3))
+            manifest = w.add_image(default_config(Cmd=["/bin/sh"]), blobs)
+            w.commit([manifest.descriptor(annotations={REF_NAME: "latest"})])
+    for tar_path in tars:
+        tar_path.unlink()
+    return {k: f"oci:{p}" for k, p in refs.items()}
+
+
+# -- child measurements -----------------------------------------------------------------------
+def _layer_blobs(ref: str) -> list[tuple[Any, str, int]]:
+    from unroot.oci.archive import resolve_docker
+    from unroot.oci.blobs import DirSource, TarSource
+    from unroot.oci.layout import resolve
+    from unroot.oci.load import parse_ref, split_path_suffix
+
+    transport, rest = parse_ref(ref)
+    path, suffix = split_path_suffix(rest)
+    if transport == "oci":
+        resolved = resolve(DirSource(path), ref, suffix)
+    elif transport == "oci-archive":
+        resolved = resolve(TarSource(path), ref, suffix)
+    elif transport == "docker-archive":
+        resolved = resolve_docker(TarSource(path), ref, suffix)
+    else:
+        raise SystemExit("--image must be oci:, oci-archive: or docker-archive:")
+    return [(spec.source, spec.name, spec.info.size) for spec in resolved.layers]
+
+
+class _Prefixed:
+    def __init__(self, head: bytes, raw: Any) -> None:
+        self.head = head
+        self.raw = raw
+
+    def read(self, n: int) -> bytes:
+        if self.head:
+            out, self.head = self.head, b""
+            return out
+        data: bytes = self.raw.read(n)
+        return data
+
+
+def child_decompress(ref: str, method: str) -> dict[str, Any]:
+    """Plain decoding of every layer blob with the fastest decoder, output discarded."""
+    import isal.isal_zlib as isal_zlib
+    import zstandard
+
+    blobs = _layer_blobs(ref)
+    total = 0
+    start = time.perf_counter()
+    for source, name, _size in blobs:
+        raw, _length = source.open(name)
+        head = raw.read(4)
+        if head.startswith(b"\x1f\x8b"):
+            d = isal_zlib.decompressobj(wbits=31)
+            data = head + raw.read(CHUNK)
+            while data:
+                total += len(d.decompress(data))
+                while d.eof and d.unused_data:
+                    extra = d.unused_data
+                    d = isal_zlib.decompressobj(wbits=31)
+                    total += len(d.decompress(extra))
+                data = raw.read(CHUNK)
+        elif head.startswith(b"\x28\xb5\x2f\xfd"):
+            dctx = zstandard.ZstdDecompressor()
+            if method == "reader":
+                src = _Prefixed(head, raw)
+                reader = dctx.stream_reader(src, read_size=CHUNK, read_across_frames=True)
+                while out := reader.read(1 << 20):
+                    total += len(out)
+            else:
+                dobj = dctx.decompressobj()
+                data = head + raw.read(CHUNK)
+                while data:
+                    total += len(dobj.decompress(data))
+                    data = raw.read(CHUNK)
+        else:
+            data = head
+            while data:
+                total += len(data)
+                data = raw.read(CHUNK)
+        raw.close()
+    elapsed = time.perf_counter() - start
+    return {"seconds": elapsed, "bytes": total}
+
+
+def child_scan(ref: str) -> dict[str, Any]:
+    from unroot.oci.load import open_image
+
+    start = time.perf_counter()
+    image = open_image(ref)
+    elapsed = time.perf_counter() - start
+    return {"seconds": elapsed, "entries": len(image.tree), "layers": len(image.layers)}
+
+
+def run_child(mode: str, ref: str, method: str = "") -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", mode, "--image", ref, "--method", method],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"child {mode} failed:\n{proc.stderr}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def warm(ref: str) -> None:
+    for source, name, _size in _layer_blobs(ref):
+        raw, _ = source.open(name)
+        while raw.read(1 << 20):
+            pass
+        raw.close()
+
+
+def measure(ref: str, repeat: int) -> dict[str, Any]:
+    warm(ref)
+    decompress = min(
+        run_child("decompress", ref, method)["seconds"]
+        for method in ("obj", "reader")
+        for _ in range(repeat)
+    )
+    scans = [run_child("scan", ref) for _ in range(repeat)]
+    best = min(scans, key=lambda r: r["seconds"])
+    peak = max(r["maxrss_mb"] for r in scans)
+    return {
+        "ref": ref,
+        "decompress_s": decompress,
+        "scan_s": best["seconds"],
+        "ratio": best["seconds"] / decompress,
+        "peak_mb": peak,
+        "entries": best["entries"],
+        "layers": best["layers"],
+        "uncompressed_bytes": run_child("decompress", ref, "obj")["bytes"],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--image", help="measure this image instead of building one")
+    parser.add_argument("--min-bytes", type=int, default=1_100_000_000)
+    parser.add_argument("--min-files", type=int, default=60_000)
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cache", default=str(REPO / ".cache" / "bench"))
+    parser.add_argument("--child", choices=["scan", "decompress"], help=argparse.SUPPRESS)
+    parser.add_argument("--method", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        result = (
+            child_scan(args.image)
+            if args.child == "scan"
+            else child_decompress(args.image, args.method)
+        )
+        result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return 0
+
+    sys.path.insert(0, str(REPO / "src"))
+    if args.image:
+        refs = {"image": args.image}
+    else:
+        refs = build_images(Path(args.cache), args.min_bytes, args.min_files, args.layers)
+    ok = True
+    for kind, ref in refs.items():
+        r = measure(ref, args.repeat)
+        ratio_ok = r["ratio"] <= RATIO_LIMIT
+        mem_ok = r["peak_mb"] < MEMORY_LIMIT_MB
+        ok = ok and ratio_ok and mem_ok
+        print(
+            f"{kind}: {r['layers']} layers, {r['entries']} entries, "
+            f"{r['uncompressed_bytes'] / 1e9:.2f} GB uncompressed\n"
+            f"  decompress only: {r['decompress_s']:.3f} s\n"
+            f"  scan (open_image): {r['scan_s']:.3f} s\n"
+            f"  ratio = scan/decompress = {r['ratio']:.2f}x "
+            f"(limit {RATIO_LIMIT}x: {'ok' if ratio_ok else 'OVER'})\n"
+            f"  peak memory = {r['peak_mb']:.0f} MB "
+            f"(limit {MEMORY_LIMIT_MB} MB: {'ok' if mem_ok else 'OVER'})"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
