@@ -5,6 +5,7 @@ Only generally useful things belong here; each test folder keeps its own fixture
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import subprocess
 import sys
@@ -91,17 +92,29 @@ def build_image(podman: Podman, base_images: dict[str, str]) -> ImageBuilder:
         tag = f"localhost/unroot-test/{name}:{digest.hexdigest()[:16]}"
         if podman.image_exists(tag):
             return tag
-        with tempfile.TemporaryDirectory(prefix=f"unroot-ctx-{name}-") as tmp:
-            ctx = Path(tmp)
-            (ctx / "Containerfile").write_text(containerfile)
-            for rel, content in files.items():
-                target = ctx / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if isinstance(content, str):
-                    target.write_text(content)
-                else:
-                    target.write_bytes(content)
-            podman.build(ctx, tag)
+        # pytest-xdist may run two tests needing the same image at once: build it once.
+        lock_dir = REPO_ROOT / ".cache" / "locks"
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        with open(lock_dir / f"image-{name}.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not podman.image_exists(tag):
+                _build_context(podman, tag, name, containerfile, files)
         return tag
 
     return build
+
+
+def _build_context(
+    podman: Podman, tag: str, name: str, containerfile: str, files: dict[str, str | bytes]
+) -> None:
+    with tempfile.TemporaryDirectory(prefix=f"unroot-ctx-{name}-") as tmp:
+        ctx = Path(tmp)
+        (ctx / "Containerfile").write_text(containerfile)
+        for rel, content in files.items():
+            target = ctx / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, str):
+                target.write_text(content)
+            else:
+                target.write_bytes(content)
+        podman.build(ctx, tag)
