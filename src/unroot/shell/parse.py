@@ -26,12 +26,14 @@ from functools import cache
 from typing import Any
 
 from unroot.shell.command import Command, Redirect
-from unroot.shell.words import basename, is_assignment, layers, unwrap
+from unroot.shell.words import basename, is_assignment, is_wrapper, layers, unwrap
 
 __all__ = ["MAX_INPUT", "Command", "Redirect", "parse_commands"]
 
-MAX_INPUT = 1 << 20
-"""Scripts are truncated to this many characters (1 MiB); entrypoints are far smaller."""
+MAX_INPUT = 256 << 10
+"""Scripts are truncated to this many characters (256 KiB, the image reader's capture limit;
+entrypoints are a few KiB). Bounds the worst case: a 256 KiB script of one-word commands
+parses in about a second on this machine."""
 _MAX_TREE_DEPTH = 200
 _MAX_NESTING = 4
 """How deep ``sh -c '... sh -c "..."'`` strings are followed."""
@@ -99,6 +101,8 @@ def _text(node: Any) -> str:
 
 
 def _unquoted(text: str) -> str:
+    if "\\" not in text:
+        return text
     return _UNQUOTED_ESC.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text)
 
 
@@ -166,6 +170,7 @@ def _assignment(node: Any) -> str:
 
 # -- the tree walk ----------------------------------------------------------------------------
 
+_HAS_SUBST = re.compile(r"\$\(|`|[<>]\(")
 _REDIRECTS = frozenset({"file_redirect", "herestring_redirect", "heredoc_redirect"})
 
 
@@ -277,7 +282,8 @@ class _Walker:
         if argv:
             self.out.append(cmd)
             self.nested_shell(cmd, fn)
-        self.visit_substitutions(node, fn, depth + 1)
+        if _HAS_SUBST.search(cmd.text):
+            self.visit_substitutions(node, fn, depth + 1)
 
     def declaration(self, node: Any, fn: str | None, bg: bool, depth: int) -> None:
         argv: list[str] = []
@@ -297,6 +303,9 @@ class _Walker:
     def nested_shell(self, cmd: Command, fn: str | None) -> None:
         """Commands run by ``sh -c 'STRING'`` or ``su USER -c 'STRING'``, at the outer line."""
         if self.nesting >= _MAX_NESTING:
+            return
+        first = basename(cmd.argv[0])
+        if first not in SHELLS and not is_wrapper(first):
             return
         for layer in layers(cmd):
             if layer.script:

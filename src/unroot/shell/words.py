@@ -12,7 +12,6 @@ anything unknown is treated as a flag without a value.
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -100,7 +99,9 @@ _Handler = Callable[[Command, str, tuple[str, ...]], Peeled | None]
 
 
 def basename(word: str) -> str:
-    return posixpath.basename(word.rstrip("/")) if word else ""
+    if "/" not in word:
+        return word
+    return word.rstrip("/").rsplit("/", 1)[-1]
 
 
 def is_assignment(word: str) -> bool:
@@ -186,6 +187,11 @@ def _user_group(spec: str) -> tuple[str, str | None]:
 
 
 # -- peeling one wrapper ----------------------------------------------------------------------
+
+
+def is_wrapper(word: str) -> bool:
+    """True if ``word`` names a program :func:`peel` knows (cheap pre-check)."""
+    return basename(word) in _HANDLERS
 
 
 def peel(cmd: Command) -> Peeled | None:
