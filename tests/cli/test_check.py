@@ -372,3 +372,38 @@ def test_image_scan_unreachable_image_is_reported_not_fatal(tmp_path: Path) -> N
     assert res.returncode == 0, res.stdout + res.stderr
     [target] = targets(res.stdout)
     assert any(f["rule"] == "UNROOT-image-unreachable" for f in target["findings"])
+
+
+def test_scc_mode_with_level_proves_pod_security_after_mutation(tmp_path: Path) -> None:
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - name: c\n    image: x\n"
+    )
+    path = tmp_path / "p.yaml"
+    path.write_text(pod)
+    args = ["--profile-mode", "scc", "--uid-range", "5000/100", "--format", "json"]
+    res = run(str(path), *args, "--level", "restricted")
+    assert res.returncode == 0, res.stdout
+    # anyuid fills in nothing that Pod Security restricted needs: denied after mutation
+    res = run(str(path), *args, "--level", "restricted", "--allow-profile", "anyuid")
+    assert res.returncode == 1
+    [target] = targets(res.stdout)
+    assert target["verdict"] == "deny"
+    assert any("still denies" in f["message"] for f in target["findings"])
+
+
+def test_fix_inside_a_list(tmp_path: Path) -> None:
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: cm}\n"
+        "- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    containers:\n"
+        "    - name: c  # the app\n      image: x\n"
+    )
+    path = tmp_path / "list.yaml"
+    path.write_text(text)
+    res = run(str(path), "--fix", "--write", "--uid-range", "5000/100")
+    assert res.returncode == 0, res.stderr
+    new = path.read_text()
+    assert "# the app" in new and "runAsUser: 5000" in new
+    after = run(str(path), "--level", "restricted", "--format", "json")
+    assert after.returncode == 0, after.stdout

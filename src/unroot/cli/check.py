@@ -116,6 +116,7 @@ def check(
         raise UsageError("--write cannot rewrite stdin; use --diff")
     mode = profile_mode or ("psa" if level else "scc")
     code = _run(
+        psa_after_scc=mode == "scc" and level is not None,
         inputs=inputs,
         cmdlines=cmdlines,
         mode=mode,
@@ -149,6 +150,7 @@ def _verdict(inputs: tuple[str, ...], level: str, version: str) -> None:
 
 def _run(
     *,
+    psa_after_scc: bool = False,
     inputs: tuple[str, ...],
     cmdlines: tuple[str, ...],
     mode: str,
@@ -230,6 +232,12 @@ def _run(
                     )
                     if mode == "scc":
                         target = scc_target
+                        if psa_after_scc:
+                            extra = assess.psa_after_patch(doc, decision, level, version)
+                            if extra:
+                                target.findings.extend(extra)
+                                target.verdict = Verdict.DENY
+                                target.reasons.extend(f.message for f in extra)
             except InputError as exc:
                 targets.append(_input_target(doc, str(exc)))
                 input_errors += 1

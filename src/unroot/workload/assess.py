@@ -179,6 +179,35 @@ def scc_target(
     return target, decision
 
 
+def psa_after_patch(doc: Document, decision: Any, level: str, version: str) -> list[Finding]:
+    """Pod Security findings on the object as the SCC profile would admit it.
+
+    For ``--profile-mode scc --level L``: proves the filled-in pod also meets Pod Security.
+    """
+    from unroot.policy import jsonpatch
+    from unroot.policy.psa import evaluate
+    from unroot.policy.scc.admit import _copy
+
+    if not decision.allowed:
+        return []
+    patched = jsonpatch.apply(_copy(doc.obj), _copy(decision.patch))
+    result = evaluate(patched, level, version)
+    out: list[Finding] = []
+    for r in result.results:
+        message = f"{r.reason}: {r.detail}" if r.detail else r.reason
+        out.append(
+            Finding(
+                rule=f"PSA-{r.check_id}",
+                category=PSA_CATEGORIES.get(r.check_id, Category.HOST_MODIFICATION),
+                severity=Severity.ERROR,
+                message=f"after profile {decision.profile} fills in defaults, Pod Security "
+                f"{level} {version} still denies: {message}",
+                evidence=tuple(evidence(doc, p) for p in r.field_paths) or (evidence(doc, ""),),
+            )
+        )
+    return out
+
+
 def _leaves(path: str, value: Any) -> list[tuple[str, Any]]:
     """Flatten an added subtree into (field path, scalar or list) pairs for reporting."""
     if isinstance(value, dict) and value:
