@@ -77,10 +77,20 @@ ANNOTATION_PREFIXES: Final = (
 )
 
 
+class _Mismatch(Exception):
+    """A wrong type; the path is assembled while the exception climbs out of the walk."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.parts: list[str | int] = []
+
+
 def validate_pod(metadata: dict[str, Any], spec: dict[str, Any], prefix: str = "") -> None:
     """Raise :class:`InputError` naming the first field whose type the checks cannot use.
 
     ``prefix`` is the path of the pod template in its document (see ``PodRef.path_prefix``).
+    Paths are only built on failure, so a valid pod costs one pass over its present keys.
     """
     annotations = metadata.get("annotations")
     if annotations is not None:
@@ -89,50 +99,74 @@ def validate_pod(metadata: dict[str, Any], spec: dict[str, Any], prefix: str = "
             raise InputError(f"{where}: expected a mapping, got {_kind(annotations)}")
         for key, value in annotations.items():
             if (
-                isinstance(key, str)
-                and key.startswith(ANNOTATION_PREFIXES)
-                and value is not None
+                value is not None
                 and not isinstance(value, str)
+                and isinstance(key, str)
+                and key.startswith(ANNOTATION_PREFIXES)
             ):
                 where = join_path(prefix, "metadata", "annotations", key)
                 raise InputError(f"{where}: expected a string, got {_kind(value)}")
-    _mapping(spec, POD_SPEC, join_path(prefix, "spec"))
+    try:
+        _mapping(spec, POD_SPEC)
+    except _Mismatch as exc:
+        where = join_path(prefix, "spec", *reversed(exc.parts))
+        raise InputError(f"{where}: {exc.problem}") from None
 
 
-def _mapping(value: dict[str, Any], schema: Schema, path: str) -> None:
+def _mapping(value: dict[str, Any], schema: Schema) -> None:
     for key, item in value.items():
         if item is None:
             continue
-        expected = schema.get(key) if isinstance(key, str) else None
-        if expected is not None:
-            _value(item, expected, f"{path}.{key}")
+        expected = schema.get(key) if type(key) is str else None
+        if expected is None:
+            continue
+        try:
+            if expected is bool:
+                if item is not True and item is not False:
+                    raise _Mismatch(f"expected a boolean, got {_kind(item)}")
+            elif expected is str:
+                if type(item) is not str:
+                    raise _Mismatch(f"expected a string, got {_kind(item)}")
+            elif type(expected) is dict:
+                if type(item) is not dict:
+                    raise _Mismatch(f"expected a mapping, got {_kind(item)}")
+                _mapping(item, expected)
+            else:
+                _value(item, expected)
+        except _Mismatch as exc:
+            exc.parts.append(key)
+            raise
 
 
-def _value(item: Any, expected: Any, path: str) -> None:
+def _value(item: Any, expected: Any) -> None:
     if expected is bool:
         if item is not True and item is not False:
-            raise InputError(f"{path}: expected a boolean, got {_kind(item)}")
+            raise _Mismatch(f"expected a boolean, got {_kind(item)}")
     elif expected is int:
         if type(item) is not int:
-            raise InputError(f"{path}: expected an integer, got {_kind(item)}")
+            raise _Mismatch(f"expected an integer, got {_kind(item)}")
     elif expected is str:
         if not isinstance(item, str):
-            raise InputError(f"{path}: expected a string, got {_kind(item)}")
+            raise _Mismatch(f"expected a string, got {_kind(item)}")
     elif expected is _MAPPING:
         if not isinstance(item, dict):
-            raise InputError(f"{path}: expected a mapping, got {_kind(item)}")
+            raise _Mismatch(f"expected a mapping, got {_kind(item)}")
     elif isinstance(expected, dict):
         if not isinstance(item, dict):
-            raise InputError(f"{path}: expected a mapping, got {_kind(item)}")
-        _mapping(item, expected, path)
+            raise _Mismatch(f"expected a mapping, got {_kind(item)}")
+        _mapping(item, expected)
     else:  # [element schema]
         if not isinstance(item, list):
-            raise InputError(f"{path}: expected a list, got {_kind(item)}")
+            raise _Mismatch(f"expected a list, got {_kind(item)}")
         element = expected[0]
         for index, entry in enumerate(item):
-            if entry is None:
-                raise InputError(f"{path}[{index}]: expected a list entry, got null")
-            _value(entry, element, f"{path}[{index}]")
+            try:
+                if entry is None:
+                    raise _Mismatch("expected a list entry, got null")
+                _value(entry, element)
+            except _Mismatch as exc:
+                exc.parts.append(index)
+                raise
 
 
 def _kind(value: Any) -> str:
