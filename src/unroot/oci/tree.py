@@ -16,6 +16,9 @@ Decisions, all made for a *scan* that never writes to disk:
   only hide lower layers. They are applied when the layer ends, in one pass over the tree,
   so an entry the same layer adds before or after its whiteout survives, and deleting a
   directory costs one pass, not one pass per deleted path.
+- A non-directory replacing a directory the tree holds drops what was below it. Parents
+  are not synthesised: a layer that names only ``d/x`` adds no ``d`` entry (real builders
+  always write the parent directories).
 - Content is captured for regular files the ``capture(path, size)`` predicate selects,
   each at most ``max_file`` bytes, within a total budget of ``max_total`` bytes.
 """
@@ -192,7 +195,6 @@ class TreeBuilder:
             if old is not None and old.type is EntryType.DIR and etype is not EntryType.DIR:
                 # A non-directory replaces a directory: what was below it is gone.
                 removed.add(path)
-                entry.layer_index = index
             tree[path] = entry
             data = e.data
             if data is not None:

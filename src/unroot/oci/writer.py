@@ -185,6 +185,7 @@ class LayoutWriter:
         parent = os.path.dirname(self.dest)
         os.makedirs(parent, exist_ok=True)
         self.tmp = tempfile.mkdtemp(prefix=".unroot-layout-", dir=parent)
+        os.chmod(self.tmp, 0o755)  # mkdtemp's 0700 would survive the rename
         os.makedirs(os.path.join(self.tmp, "blobs", "sha256"))
         self._done = False
 
