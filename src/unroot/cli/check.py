@@ -136,9 +136,20 @@ def check(
 
 def _verdict(inputs: tuple[str, ...], level: str, version: str) -> None:
     from unroot.cli.check_verdict import verdict_for_stream
+    from unroot.workload.load import read_bounded
 
     if inputs not in ((), ("-",)):
-        data = b"".join(open(p, "rb").read() for p in inputs if p != "-")  # noqa: SIM115
+        chunks = []
+        for path in inputs:
+            if path == "-":
+                continue
+            try:
+                with open(path, "rb") as fh:
+                    chunks.append(read_bounded(fh, path))
+            except OSError as exc:
+                sys.stderr.write(f"error: {path}: {exc.strerror}\n")
+                sys.exit(2)
+        data = b"".join(chunks)
     else:
         data = sys.stdin.buffer.read()
     text, code = verdict_for_stream(data, level, version)
@@ -165,8 +176,8 @@ def _run(
     fail_on: str,
     image_scan: bool,
 ) -> int:
-    from unroot.errors import InputError, UnrootError
-    from unroot.findings import Category, Evidence, Finding, Severity, Target, Verdict
+    from unroot.errors import InputError
+    from unroot.findings import Severity, Target, Verdict
     from unroot.policy.scc import DEFAULT_ALLOWED, load_profiles
     from unroot.policy.uidrange import parse_range
     from unroot.workload import assess
@@ -271,7 +282,6 @@ def _run(
     failed = any(t.verdict is Verdict.DENY for t in targets if t.kind == "workload")
     if threshold is not None:
         failed = failed or any(f.severity.rank >= threshold for t in targets for f in t.findings)
-    _ = (Category, Evidence, Finding, UnrootError)
     return 1 if failed else 0
 
 
@@ -371,13 +381,13 @@ def _input_target(doc: Any, message: str) -> Any:
 
 def _patched_spec(obj: Any, decision: Any, prefix: str) -> Any:
     from unroot.policy import jsonpatch
-    from unroot.policy.scc.admit import _copy
+    from unroot.policy.scc.admit import copy_json
     from unroot.workload.podspec import pod_spec_of
 
     if decision is None or not decision.allowed or not decision.patch:
         ref = pod_spec_of(obj)
         return ref.spec if ref else {}
-    new = jsonpatch.apply(_copy(obj), decision.patch)
+    new = jsonpatch.apply(copy_json(obj), copy_json(decision.patch))
     ref = pod_spec_of(new)
     return ref.spec if ref else {}
 

@@ -186,11 +186,11 @@ def psa_after_patch(doc: Document, decision: Any, level: str, version: str) -> l
     """
     from unroot.policy import jsonpatch
     from unroot.policy.psa import evaluate
-    from unroot.policy.scc.admit import _copy
+    from unroot.policy.scc.admit import copy_json
 
     if not decision.allowed:
         return []
-    patched = jsonpatch.apply(_copy(doc.obj), _copy(decision.patch))
+    patched = jsonpatch.apply(copy_json(doc.obj), copy_json(decision.patch))
     result = evaluate(patched, level, version)
     out: list[Finding] = []
     for r in result.results:

@@ -55,7 +55,7 @@ class SCCDecision:
     reasons: list[SCCReason] = field(default_factory=list)
 
 
-def _copy(value: Any) -> Any:
+def copy_json(value: Any) -> Any:
     """Deep copy of a JSON-like value (orjson round trip when it can, else recursive)."""
     try:
         return orjson.loads(orjson.dumps(value))
@@ -169,7 +169,7 @@ def admit(
     ctx = context_for(spec_path, uid_range, namespace_annotations)
     tried: list[SCCReason] = []
     for prof in _ordered(profiles, names):
-        new = _copy(ref.spec)
+        new = copy_json(ref.spec)
         conts = containers(new)
         for strategy in STRATEGIES:
             strategy.mutate(new, prof, ctx, conts)
