@@ -360,7 +360,10 @@ def _ranges(
 
 
 def _input_target(doc: Any, message: str) -> Any:
+    """A deny target for a document that cannot be evaluated; also said on stderr."""
     from unroot.findings import Category, Evidence, Finding, Severity, Target, Verdict
+
+    click.echo(f"unroot: error: {doc.file}:{doc.line_of('')}: {doc.ref}: {message}", err=True)
 
     return Target(
         ref=f"{doc.file}:{doc.line_of('')} {doc.ref}",

@@ -47,7 +47,7 @@ def _files(arg: str) -> list[Path]:
                 if len(found) > MAX_FILES:
                     raise InputError(f"{arg}: more than {MAX_FILES} manifest files")
         return found
-    if path.is_file():
+    if path.exists():  # regular files, and pipes such as /dev/stdin or <(helm template ...)
         return [path]
     raise UsageError(f"{arg}: no such file or directory")
 
