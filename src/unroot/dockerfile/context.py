@@ -9,6 +9,7 @@ builders: analysed for the record, never blamed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from unroot.dockerfile.baseimage import BaseInfo
 from unroot.dockerfile.expand import word
@@ -70,6 +71,8 @@ class DockerfileContext:
     runs: tuple[RunStep, ...]
     builders: tuple[Stage, ...] = ()
     stage_users: dict[int, UserSetting] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict)
+    """Per-scan memo for values several rules derive the same way (e.g. unwrapped commands)."""
 
     @property
     def stages(self) -> list[Stage]:
@@ -77,10 +80,14 @@ class DockerfileContext:
 
     def final_instructions(self) -> list[tuple[Stage, Instruction, dict[str, str]]]:
         """Every instruction of the final image, in build order, with its variable scope."""
+        cached = self.memo.get("final_instructions")
+        if cached is not None:
+            return list(cached)
         out: list[tuple[Stage, Instruction, dict[str, str]]] = []
         for stage in self.chain:
             for ins, scope in zip(stage.instructions, stage.scopes, strict=True):
                 out.append((stage, ins, scope))
+        self.memo["final_instructions"] = tuple(out)
         return out
 
     def word(self, text: str, scope: dict[str, str]) -> str:

@@ -26,6 +26,11 @@ from unroot.errors import InputError
 MAX_BYTES = 10 * 1024 * 1024
 MAX_LINE = 65_535
 """BuildKit's own limit on one physical line."""
+MAX_LINES = 20_000
+MAX_CONTINUED = 2_000
+"""Physical lines one instruction may span: BuildKit's parser joins continuations in
+quadratic time (20 000 continued lines take seconds), and real files stay far below."""
+MAX_INSTRUCTIONS = 5_000
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 
@@ -72,10 +77,20 @@ def directives(lines: list[str]) -> dict[str, str]:
 def parse_instructions(text: str, name: str) -> list[Instruction]:
     """Instructions of ``text`` with 1-based original line numbers."""
     lines = text.split("\n")
+    if len(lines) > MAX_LINES:
+        raise InputError(f"{name}: too many lines ({len(lines)}, limit {MAX_LINES})")
+    escape = directives(lines).get("escape", "\\")
+    run = 0
     for number, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE:
             raise InputError(
                 f"{name}:{number}: line too long ({len(line)} characters, limit {MAX_LINE})"
+            )
+        run = run + 1 if line.rstrip().endswith(escape) else 0
+        if run > MAX_CONTINUED:
+            raise InputError(
+                f"{name}:{number}: one instruction continues over more than "
+                f"{MAX_CONTINUED} lines"
             )
     import dockerfile as goparser
 
@@ -86,6 +101,10 @@ def parse_instructions(text: str, name: str) -> list[Instruction]:
         if "no instructions" in message:
             raise InputError(f"{name}: empty Dockerfile (no instructions)") from None
         raise InputError(f"{name}: {message}") from None
+    if len(commands) > MAX_INSTRUCTIONS:
+        raise InputError(
+            f"{name}: too many instructions ({len(commands)}, limit {MAX_INSTRUCTIONS})"
+        )
     out: list[Instruction] = []
     for command in commands:
         out.append(

@@ -59,10 +59,13 @@ def _short(text: str, limit: int = 200) -> str:
 def final_commands(ctx: DockerfileContext) -> Iterator[tuple[Command, Command, str]]:
     """(command as written, command after wrappers, USER in effect) for every RUN command of
     the final image."""
-    for step in ctx.runs:
-        for cmd in step.commands:
-            if cmd.argv:
-                yield cmd, unwrap(cmd), step.user
+    cached = ctx.memo.get("final_commands")
+    if cached is None:
+        cached = tuple(
+            (cmd, unwrap(cmd), step.user) for step in ctx.runs for cmd in step.commands if cmd.argv
+        )
+        ctx.memo["final_commands"] = cached
+    yield from cached
 
 
 def installed_packages(cmd: Command) -> list[str]:
