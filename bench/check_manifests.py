@@ -110,14 +110,18 @@ def write_stream(objects: list[dict[str, Any]], path: Path) -> None:
         yaml.dump_all(objects, fh, Dumper=dumper, sort_keys=False, explicit_start=True)
 
 
-def bench_in_process(objects: list[dict[str, Any]], repeat: int) -> dict[str, float]:
+def bench_in_process(objects: list[dict[str, Any]], repeat: int) -> dict[str, tuple[float, float]]:
+    """name -> (objects per wall second, objects per CPU second of this process).
+
+    CPU time is the fairer "one core" figure on a shared machine: wall time also counts the
+    time other processes hold the core."""
     from unroot.policy.psa import evaluate
     from unroot.policy.scc import admit, builtin_profiles
     from unroot.policy.uidrange import parse_range
 
     profiles = builtin_profiles()
     rng = parse_range("1000680000/10000")
-    results: dict[str, float] = {}
+    results: dict[str, tuple[float, float]] = {}
     for name, fn in (
         ("psa restricted", lambda o: evaluate(o, "restricted", "latest")),
         ("scc restricted-v2", lambda o: admit(o, profiles=profiles, uid_range=rng)),
@@ -129,13 +133,14 @@ def bench_in_process(objects: list[dict[str, Any]], repeat: int) -> dict[str, fl
             ),
         ),
     ):
-        best = float("inf")
+        best = best_cpu = float("inf")
         for _ in range(repeat):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             for obj in objects:
                 fn(obj)
             best = min(best, time.perf_counter() - started)
-        results[name] = len(objects) / best
+            best_cpu = min(best_cpu, time.process_time() - cpu)
+        results[name] = (len(objects) / best, len(objects) / max(best_cpu, 1e-9))
     return results
 
 
@@ -198,11 +203,14 @@ def main() -> None:
         pass
 
     rates = bench_in_process(objects, args.repeat)
-    for name, rate in rates.items():
-        print(f"in-process {name:<18} {rate:>10,.0f} pods/s")
-    combined = rates["psa + scc"]
+    for name, (wall, cpu) in rates.items():
+        print(f"in-process {name:<18} {wall:>10,.0f} pods/s wall, {cpu:>10,.0f} pods/s CPU")
+    combined = rates["psa + scc"][1]
     verdict = "meets" if combined >= TARGET else "below"
-    print(f"target >= {TARGET:,}/s (psa + scc, one core): {verdict} ({combined / TARGET:.2f}x)")
+    print(
+        f"target >= {TARGET:,}/s (psa + scc, one core, CPU time): {verdict} "
+        f"({combined / TARGET:.2f}x)"
+    )
     print(f"parse (libyaml compose, line numbers)    {bench_parse(path):>10,.0f} docs/s")
 
     if not args.no_cli:
