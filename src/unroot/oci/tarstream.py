@@ -239,42 +239,61 @@ def iter_tar(
     global_pax: dict[bytes, bytes] = {}
     pending: _Pending | None = None
     num_cache: dict[bytes, int] = {}
+    num_get = num_cache.get
     zero = _ZERO
     extended = _EXTENDED
     reg = REG
     dir_ = DIR
     known = _KNOWN
 
+    # Chunks are never copied whole: when a header or wanted data straddles a chunk
+    # boundary, only the bytes needed are joined, and the rest of the chunk is resumed from.
+    resume: bytes | None = None
+    resume_pos = 0
+
+    def pull() -> bool:
+        nonlocal buf, pos, end, resume
+        if resume is not None:
+            buf, pos, resume = resume, resume_pos, None
+        else:
+            chunk = next(it, None)
+            if chunk is None:
+                return False
+            buf, pos = chunk, 0
+        end = len(buf)
+        return True
+
     def more(need: int) -> bool:
-        """Make ``need`` bytes available at ``buf[pos:]``; False at a clean end of input."""
-        nonlocal buf, pos, end
-        parts = [buf[pos:]] if pos < end else []
+        """Make ``buf[pos:pos+need]`` contiguous; False (nothing consumed) if input ends."""
+        nonlocal buf, pos, end, resume, resume_pos
+        parts = [buf[pos:end]]
         have = end - pos
         while have < need:
-            chunk = next(it, None)
-            if chunk is None:
-                break
-            parts.append(chunk)
-            have += len(chunk)
+            if not pull():
+                buf = b"".join(parts)
+                pos, end = 0, len(buf)
+                return False
+            take = min(need - have, end - pos)
+            parts.append(buf[pos : pos + take])
+            pos += take
+            have += take
+        if pos < end:
+            resume, resume_pos = buf, pos
         buf = b"".join(parts)
-        pos = 0
-        end = len(buf)
-        return end >= need
+        pos, end = 0, len(buf)
+        return True
 
     def skip(padded: int) -> None:
-        nonlocal buf, pos, end
+        nonlocal pos
         left = padded - (end - pos)
         while True:
-            chunk = next(it, None)
-            if chunk is None:
+            if not pull():
                 raise InputError("tar stream is truncated inside a member's data")
-            n = len(chunk)
-            if n >= left:
-                buf = chunk
-                pos = left
-                end = n
+            avail = end - pos
+            if avail >= left:
+                pos += left
                 return
-            left -= n
+            left -= avail
 
     def read_exact(n: int, padded: int) -> bytes:
         nonlocal pos
@@ -336,9 +355,19 @@ def iter_tar(
                 pending.linkname = _decode(_nts(payload))
             continue
 
-        mode = number(header[100:108]) & 0o7777
-        uid = number(header[108:116])
-        gid = number(header[116:124])
+        raw = header[100:108]
+        mode = num_get(raw)
+        if mode is None:
+            mode = number(raw)
+        mode &= 0o7777
+        raw = header[108:116]
+        uid = num_get(raw)
+        if uid is None:
+            uid = number(raw)
+        raw = header[116:124]
+        gid = num_get(raw)
+        if gid is None:
+            gid = number(raw)
         name_b = header[0:100]
         i = name_b.find(b"\0")
         if i >= 0:
