@@ -121,8 +121,11 @@ def lookup(ref: str, *, local: bool | None = None) -> BaseInfo:
             return BaseInfo(
                 ref, normalized, user, "local", "read from local podman storage", config
             )
+    name = normalized.split("@", 1)[0]
+    if ":" not in name.rsplit("/", 1)[-1]:
+        name += ":latest"
     for pattern, user, note in KNOWN_BASES:
-        if fnmatch.fnmatchcase(normalized, pattern):
+        if fnmatch.fnmatchcase(name, pattern):
             if user == "?":
                 break
             return BaseInfo(ref, normalized, user, "known", note)

@@ -89,8 +89,7 @@ def parse_instructions(text: str, name: str) -> list[Instruction]:
         run = run + 1 if line.rstrip().endswith(escape) else 0
         if run > MAX_CONTINUED:
             raise InputError(
-                f"{name}:{number}: one instruction continues over more than "
-                f"{MAX_CONTINUED} lines"
+                f"{name}:{number}: one instruction continues over more than {MAX_CONTINUED} lines"
             )
     import dockerfile as goparser
 
@@ -107,12 +106,14 @@ def parse_instructions(text: str, name: str) -> list[Instruction]:
         )
     out: list[Instruction] = []
     for command in commands:
+        if not command.cmd:
+            raise InputError(f"{name}:{command.start_line}: dangling line continuation")
         out.append(
             Instruction(
                 cmd=command.cmd.upper(),
                 line=command.start_line,
                 end_line=command.end_line,
-                original=command.original,
+                original=command.original or "",
                 value=tuple(command.value),
                 flags=tuple(command.flags),
                 json=bool(command.json),

@@ -33,6 +33,14 @@ def decide(ctx: DockerfileContext, findings: Sequence[Finding]) -> tuple[Verdict
         if f.severity is not Severity.INFO or f.category is Category.PRIVILEGE_DROP_AT_START
     ]
     needs = _needs(counted)
+    if user.is_root is None and setting.source == "dockerfile" and setting.instruction:
+        reasons.append(
+            f"USER on line {setting.instruction.line} expands to nothing without build "
+            f"argument(s) {', '.join(setting.unresolved) or '?'}: the image runs as root"
+        )
+        return Verdict.ROOT, reasons + (
+            ["needs root or a capability: " + "; ".join(needs)] if needs else []
+        )
     if user.is_root is None:
         reasons.append(
             f"verdict depends on base image {ctx.base.ref}'s user: the final stage sets no USER "

@@ -83,3 +83,18 @@ def test_not_when_target_stage_is_nonroot(findings: Scan) -> None:
 
 def test_not_for_unknown_base(findings: Scan) -> None:
     assert findings("UR201", "FROM quay.io/acme/base:1\nRUN true\n") == []
+
+
+def test_catches_user_from_missing_build_arg(findings: Scan) -> None:
+    text = "FROM debian:bookworm\nARG APP_USER\nUSER ${APP_USER}\n"
+    hits = findings("UR201", text)
+    assert len(hits) == 1 and "APP_USER" in hits[0].message
+    assert hits[0].evidence[0].line == 3
+
+
+def test_base_with_digest_is_known() -> None:
+    from unroot.dockerfile.baseimage import lookup
+
+    info = lookup("gcr.io/distroless/static-debian12:nonroot@sha256:" + "a" * 64, local=False)
+    assert info.user == "65532" and info.source == "known"
+    assert lookup("debian@sha256:" + "b" * 64, local=False).user == ""

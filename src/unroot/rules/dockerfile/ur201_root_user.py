@@ -13,6 +13,16 @@ from unroot.rules.dockerfile._util import ins_evidence
 def check(ctx: DockerfileContext) -> Iterator[Finding]:
     setting = ctx.user
     user = setting.user
+    if user.is_root is None and setting.source == "dockerfile" and setting.instruction:
+        ins = setting.instruction
+        names = ", ".join(setting.unresolved) or "its variables"
+        yield RULE.finding(
+            f"USER {ins.value[0] if ins.value else ''} is empty unless {names} is passed as a "
+            "build argument: the image then runs as root (or fails to build)",
+            ins_evidence(ctx, ins, "the last USER of the final image"),
+            data={"user": "", "stage": ctx.final.index, "source": "dockerfile"},
+        )
+        return
     if user.is_root is not True:
         return
     if setting.source == "dockerfile" and setting.instruction is not None:
