@@ -8,6 +8,7 @@ builders: analysed for the record, never blamed.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,25 @@ class DockerfileContext:
                 out.append((stage, ins, scope))
         self.memo["final_instructions"] = tuple(out)
         return out
+
+    def workdir(self, ins: Instruction) -> str:
+        """WORKDIR in effect for ``ins`` (through the chain; "/" for an external base's)."""
+        table = self.memo.get("workdirs")
+        if table is None:
+            table = {}
+            current = "/"
+            for _stage, item, scope in self.final_instructions():
+                table[id(item)] = current
+                if item.cmd == "WORKDIR" and item.value:
+                    current = posixpath.join(current, self.word(item.value[0], scope))
+            self.memo["workdirs"] = table
+        return str(table.get(id(ins), "/"))
+
+    def absolute(self, path: str, ins: Instruction) -> str:
+        """``path`` made absolute against the WORKDIR of ``ins``."""
+        if path.startswith("/") or "$" in path:
+            return path
+        return posixpath.normpath(posixpath.join(self.workdir(ins), path))
 
     def word(self, text: str, scope: dict[str, str]) -> str:
         return word(text, scope, escape=self.dockerfile.escape).text

@@ -72,7 +72,7 @@ def check(ctx: DockerfileContext) -> Iterator[Finding]:
             continue
         spec = ctx.word(flag, scope)
         group = bad_owner(spec, group_defaults_to_user=True)
-        dest = ins.value[-1] if ins.value else ""
+        dest = ctx.absolute(ctx.word(ins.value[-1], scope), ins) if ins.value else ""
         if group and not _regrouped(ctx, ins.line, [dest]):
             yield _finding(ctx, spec, group, [dest], ins_evidence(ctx, ins))
     for written, inner, _user in final_commands(ctx):
