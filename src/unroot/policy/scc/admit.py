@@ -163,7 +163,7 @@ def admit(
     if missing:
         known = ", ".join(sorted(profiles))
         raise UsageError(f"unknown profile(s) {', '.join(missing)} (known: {known})")
-    spec_path = join_path(ref.path_prefix, "spec")
+    spec_path = _spec_path(ref.path_prefix)
     validate_pod(ref.metadata, ref.spec, ref.path_prefix)
     _check_types(ref.spec, spec_path)
     ctx = context_for(spec_path, uid_range, namespace_annotations)
@@ -200,7 +200,25 @@ def _ordered(profiles: Mapping[str, Profile], names: list[str]) -> list[Profile]
     return found
 
 
+_SPEC_PATHS: dict[str, str] = {}
+_POINTERS: dict[str, str] = {}
+
+
+def _spec_path(prefix: str) -> str:
+    found = _SPEC_PATHS.get(prefix)
+    if found is None:
+        found = _SPEC_PATHS[prefix] = join_path(prefix, "spec")
+    return found
+
+
 def _pointer(field_path: str) -> str:
+    found = _POINTERS.get(field_path)
+    if found is None:
+        found = _POINTERS[field_path] = _make_pointer(field_path)
+    return found
+
+
+def _make_pointer(field_path: str) -> str:
     return jsonpatch.pointer(split_path(field_path)) if field_path else ""
 
 

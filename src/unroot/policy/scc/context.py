@@ -88,9 +88,11 @@ _EMPTY: dict[str, Any] = {}
 
 
 def get_sc(holder: dict[str, Any]) -> dict[str, Any]:
-    """The securityContext of a pod spec or container, or an empty mapping (do not mutate)."""
-    sc = holder.get("securityContext")
-    return sc if isinstance(sc, dict) else _EMPTY
+    """The securityContext of a pod spec or container, or an empty mapping (do not mutate).
+
+    Types were checked before any strategy runs, so a present value is a mapping.
+    """
+    return holder.get("securityContext") or _EMPTY
 
 
 def ensure(holder: dict[str, Any], key: str) -> dict[str, Any]:
@@ -107,10 +109,10 @@ def effective(spec: dict[str, Any], container: dict[str, Any], key: str) -> tupl
 
     Returns ``(value, where)`` with ``where`` = ``"container"``, ``"pod"`` or ``""`` (unset).
     """
-    csc = get_sc(container)
-    if csc.get(key) is not None:
-        return csc[key], "container"
-    psc = get_sc(spec)
-    if psc.get(key) is not None:
-        return psc[key], "pod"
+    value = (container.get("securityContext") or _EMPTY).get(key)
+    if value is not None:
+        return value, "container"
+    value = (spec.get("securityContext") or _EMPTY).get(key)
+    if value is not None:
+        return value, "pod"
     return None, ""
