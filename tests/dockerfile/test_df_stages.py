@@ -133,3 +133,13 @@ def test_run_words_expanded_with_scope() -> None:
     )
     argvs = [c.argv for step in ctx.runs for c in step.commands]
     assert argvs == [("chown", "1001:0", "/d"), ("echo", "$HOME")]
+
+
+def test_non_posix_shell_runs_are_not_parsed() -> None:
+    text = (
+        'FROM mcr.microsoft.com/windows/servercore\nSHELL ["powershell", "-Command"]\n'
+        "RUN Set-Content chmod u+s\n"
+        'SHELL ["/bin/bash", "-c"]\nRUN chmod u+s /x\n'
+    )
+    ctx = analyse(text, "D", ".", base_lookup=False)
+    assert [c.argv[0] for step in ctx.runs for c in step.commands] == ["chmod"]

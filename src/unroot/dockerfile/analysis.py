@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 
 from unroot.dockerfile.baseimage import BaseInfo, lookup
 from unroot.dockerfile.context import DockerfileContext, UserSetting, UserSpec
 from unroot.dockerfile.expand import word
 from unroot.dockerfile.model import Dockerfile, Stage
-from unroot.dockerfile.runs import RunStep, run_commands
+from unroot.dockerfile.runs import SHELLS, RunStep, run_commands
 from unroot.dockerfile.stages import chain, load, select_target
 
 
@@ -50,11 +51,18 @@ def analyse(
     user = stage_user(dockerfile, final, base)
     runs: list[RunStep] = []
     current_user = base.user or ""
+    posix_shell = True
     for stage in stages:
         for ins, scope in zip(stage.instructions, stage.scopes, strict=True):
             if ins.cmd == "USER" and ins.value:
                 current_user = word(ins.value[0], scope, escape=dockerfile.escape).text
+            elif ins.cmd == "SHELL" and ins.json and ins.value:
+                # SHELL ["powershell", "-Command"]: shell-form RUNs are not POSIX shell.
+                posix_shell = posixpath.basename(ins.value[0]) in SHELLS
             elif ins.cmd == "RUN":
+                if not posix_shell and not ins.json:
+                    runs.append(RunStep(stage.index, ins, (), current_user))
+                    continue
                 commands = run_commands(dockerfile, ins, scope)
                 runs.append(RunStep(stage.index, ins, tuple(commands), current_user))
     in_chain = {s.index for s in stages}
