@@ -52,7 +52,7 @@ def run_commands(
         else:
             commands = parse_commands(head, line_offset=ins.line - 1)
         if ins.heredocs:
-            commands = _with_heredocs(dockerfile, ins, commands, parse_commands)
+            commands = _with_heredocs(ins, commands)
     return [_expanded(c, scope, dockerfile.escape) for c in commands]
 
 
@@ -85,9 +85,7 @@ def _shell_source(dockerfile: Dockerfile, ins: Instruction) -> str | None:
     return "\n".join(out)
 
 
-def _with_heredocs(
-    dockerfile: Dockerfile, ins: Instruction, commands: list[Command], parse: object
-) -> list[Command]:
+def _with_heredocs(ins: Instruction, commands: list[Command]) -> list[Command]:
     from unroot.shell.parse import parse_commands
     from unroot.shell.words import program
 

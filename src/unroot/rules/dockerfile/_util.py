@@ -8,7 +8,7 @@ from unroot.dockerfile.context import DockerfileContext
 from unroot.dockerfile.model import Instruction, Stage
 from unroot.findings import Evidence
 from unroot.shell.command import Command
-from unroot.shell.words import basename, program, unwrap
+from unroot.shell.words import basename, unwrap
 
 _INSTALL_VERBS = {
     "apt-get": {"install"},
@@ -106,18 +106,6 @@ def _package_name(word: str) -> str:
     for sep in ("=", "<", ">", "~"):
         word = word.split(sep, 1)[0]
     return word.split(":", 1)[0].strip().lower()
-
-
-def program_name(cmd: Command) -> str:
-    return program(cmd)
-
-
-def copy_destination(ins: Instruction) -> str | None:
-    """Destination of COPY/ADD (last word; exec-form too)."""
-    values = [v for v in ins.value if not v.startswith("<<")]
-    if ins.cmd not in ("COPY", "ADD") or len(values) < 1:
-        return None
-    return values[-1] if len(ins.value) >= 2 else None
 
 
 def final_copies(ctx: DockerfileContext) -> Iterator[tuple[Stage, Instruction, dict[str, str]]]:

@@ -11,8 +11,6 @@ from unroot.rules.base import Rule
 from unroot.rules.dockerfile._util import evidence, final_commands
 from unroot.shell.words import basename
 
-_CLAUSE = re.compile(r"^([a-z_0-9,]+)\s*([=+-][eip]*)+$", re.I)
-
 
 def capabilities(text: str) -> list[str]:
     """``cap_net_bind_service,cap_net_raw+ep`` -> ["CAP_NET_BIND_SERVICE", "CAP_NET_RAW"]."""
