@@ -37,13 +37,15 @@ _TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
 WORKLOAD_KINDS: frozenset[str] = frozenset(_TEMPLATE_PATHS)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PodRef:
     """The pod part of one object.
 
     ``path_prefix`` is the field path of the object that holds ``metadata`` and ``spec``
     (``""`` for a Pod, ``"spec.template"`` for a Deployment); policy results carry paths
     relative to it, and :meth:`full_path` makes them absolute within the document.
+    ``metadata`` and ``spec`` are the caller's own mappings, not copies. (Not a frozen
+    dataclass: it is built once per evaluated object, and frozen construction is slow.)
     """
 
     kind: str

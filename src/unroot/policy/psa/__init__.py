@@ -47,7 +47,10 @@ class ForbiddenReason:
 
 @dataclass(frozen=True, slots=True)
 class PSADecision:
-    """The verdict of one level and version for one pod: allowed, or denied with reasons."""
+    """The verdict of one level and version for one pod: allowed, or denied with reasons.
+
+    Allowed decisions are shared between calls (one per level and version); they are frozen.
+    """
 
     allowed: bool
     level: Level
@@ -60,10 +63,12 @@ class PSADecision:
 
 
 @functools.lru_cache(maxsize=256)
-def _resolve(level: str, version: str) -> tuple[Level, tuple[BoundCheck, ...]]:
+def _resolve(level: str, version: str) -> tuple[PSADecision, tuple[BoundCheck, ...]]:
+    """The shared "allowed" decision and the check functions for a level and version."""
     parsed_level = parse_level(level)
     minor = version_minor(parse_version(version))
-    return parsed_level, default_registry().checks_for(parsed_level, minor)
+    allowed = PSADecision(True, parsed_level, version)
+    return allowed, default_registry().checks_for(parsed_level, minor)
 
 
 def evaluate(obj: Any, level: str, version: str) -> PSADecision:
@@ -84,9 +89,9 @@ def evaluate_pod(
     metadata: dict[str, Any], spec: dict[str, Any], level: str, version: str, prefix: str = ""
 ) -> PSADecision:
     """Evaluate pod ``metadata`` and ``spec``; ``prefix`` is prepended to the field paths."""
-    parsed_level, checks = _resolve(level, version)
+    allowed, checks = _resolve(level, version)
     if not checks:
-        return PSADecision(True, parsed_level, version)
+        return allowed
     validate_pod(metadata, spec, prefix)
     pod = PodView(metadata, spec)
     denied: list[ForbiddenReason] | None = None
@@ -111,5 +116,5 @@ def evaluate_pod(
         # validate_pod should make this unreachable; never let a malformed object crash us.
         raise InputError(f"cannot evaluate the pod: malformed field ({exc})") from exc
     if denied is None:
-        return PSADecision(True, parsed_level, version)
-    return PSADecision(False, parsed_level, version, tuple(denied))
+        return allowed
+    return PSADecision(False, allowed.level, version, tuple(denied))

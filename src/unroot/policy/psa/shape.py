@@ -9,6 +9,7 @@ at, and only when present; ``null`` counts as unset, as it does for the API serv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 from unroot.errors import InputError
@@ -80,17 +81,103 @@ ANNOTATION_PREFIXES: Final = (
 class _Mismatch(Exception):
     """A wrong type; the path is assembled while the exception climbs out of the walk."""
 
-    def __init__(self, problem: str) -> None:
+    def __init__(self, problem: str, part: str | int) -> None:
         super().__init__(problem)
         self.problem = problem
-        self.parts: list[str | int] = []
+        self.parts: list[str | int] = [part]
+
+
+Validator = Callable[[dict[str, Any]], None]
+
+
+def _compile(schema: Schema) -> Validator:
+    """A validator for one mapping schema, specialised once so a valid pod costs few lookups.
+
+    Only the schema's keys are looked up (``dict.get``), so unrelated fields (env, resources,
+    volumeMounts) cost nothing. Subclasses of dict, list, str and int are accepted (YAML
+    round-trip loaders produce them); booleans must be real booleans.
+    """
+    bools = tuple(k for k, v in schema.items() if v is bool)
+    ints = tuple(k for k, v in schema.items() if v is int)
+    strs = tuple(k for k, v in schema.items() if v is str)
+    any_maps = tuple(k for k, v in schema.items() if v is _MAPPING)
+    maps = tuple((k, _compile(v)) for k, v in schema.items() if isinstance(v, dict))
+    lists = tuple((k, v[0]) for k, v in schema.items() if isinstance(v, list))
+
+    def validate(value: dict[str, Any]) -> None:
+        get = value.get
+        for key in bools:
+            item = get(key)
+            if item is not None and item is not True and item is not False:
+                raise _Mismatch(f"expected a boolean, got {_kind(item)}", key)
+        for key in ints:
+            item = get(key)
+            if item is not None and (item.__class__ is bool or not isinstance(item, int)):
+                raise _Mismatch(f"expected an integer, got {_kind(item)}", key)
+        for key in strs:
+            item = get(key)
+            if item is not None and not isinstance(item, str):
+                raise _Mismatch(f"expected a string, got {_kind(item)}", key)
+        for key in any_maps:
+            item = get(key)
+            if item is not None and not isinstance(item, dict):
+                raise _Mismatch(f"expected a mapping, got {_kind(item)}", key)
+        for key, sub in maps:
+            item = get(key)
+            if item is not None:
+                if not isinstance(item, dict):
+                    raise _Mismatch(f"expected a mapping, got {_kind(item)}", key)
+                try:
+                    sub(item)
+                except _Mismatch as exc:
+                    exc.parts.append(key)
+                    raise
+        for key, element in lists:
+            item = get(key)
+            if item is not None:
+                if not isinstance(item, list):
+                    raise _Mismatch(f"expected a list, got {_kind(item)}", key)
+                try:
+                    _elements(item, element)
+                except _Mismatch as exc:
+                    exc.parts.append(key)
+                    raise
+
+    return validate
+
+
+def _elements(items: list[Any], element: Any) -> None:
+    if element is str:
+        for index, entry in enumerate(items):
+            if not isinstance(entry, str):
+                raise _Mismatch(f"expected a string, got {_kind(entry)}", index)
+        return
+    sub = _compiled(element)
+    for index, entry in enumerate(items):
+        if not isinstance(entry, dict):
+            raise _Mismatch(f"expected a mapping, got {_kind(entry)}", index)
+        try:
+            sub(entry)
+        except _Mismatch as exc:
+            exc.parts.append(index)
+            raise
+
+
+_CACHE: dict[int, Validator] = {}
+
+
+def _compiled(schema: Schema) -> Validator:
+    found = _CACHE.get(id(schema))
+    if found is None:
+        found = _CACHE[id(schema)] = _compile(schema)
+    return found
 
 
 def validate_pod(metadata: dict[str, Any], spec: dict[str, Any], prefix: str = "") -> None:
     """Raise :class:`InputError` naming the first field whose type the checks cannot use.
 
     ``prefix`` is the path of the pod template in its document (see ``PodRef.path_prefix``).
-    Paths are only built on failure, so a valid pod costs one pass over its present keys.
+    Paths are only built on failure.
     """
     annotations = metadata.get("annotations")
     if annotations is not None:
@@ -107,66 +194,10 @@ def validate_pod(metadata: dict[str, Any], spec: dict[str, Any], prefix: str = "
                 where = join_path(prefix, "metadata", "annotations", key)
                 raise InputError(f"{where}: expected a string, got {_kind(value)}")
     try:
-        _mapping(spec, POD_SPEC)
+        _compiled(POD_SPEC)(spec)
     except _Mismatch as exc:
         where = join_path(prefix, "spec", *reversed(exc.parts))
         raise InputError(f"{where}: {exc.problem}") from None
-
-
-def _mapping(value: dict[str, Any], schema: Schema) -> None:
-    for key, item in value.items():
-        if item is None:
-            continue
-        expected = schema.get(key) if type(key) is str else None
-        if expected is None:
-            continue
-        try:
-            if expected is bool:
-                if item is not True and item is not False:
-                    raise _Mismatch(f"expected a boolean, got {_kind(item)}")
-            elif expected is str:
-                if type(item) is not str:
-                    raise _Mismatch(f"expected a string, got {_kind(item)}")
-            elif type(expected) is dict:
-                if type(item) is not dict:
-                    raise _Mismatch(f"expected a mapping, got {_kind(item)}")
-                _mapping(item, expected)
-            else:
-                _value(item, expected)
-        except _Mismatch as exc:
-            exc.parts.append(key)
-            raise
-
-
-def _value(item: Any, expected: Any) -> None:
-    if expected is bool:
-        if item is not True and item is not False:
-            raise _Mismatch(f"expected a boolean, got {_kind(item)}")
-    elif expected is int:
-        if type(item) is not int:
-            raise _Mismatch(f"expected an integer, got {_kind(item)}")
-    elif expected is str:
-        if not isinstance(item, str):
-            raise _Mismatch(f"expected a string, got {_kind(item)}")
-    elif expected is _MAPPING:
-        if not isinstance(item, dict):
-            raise _Mismatch(f"expected a mapping, got {_kind(item)}")
-    elif isinstance(expected, dict):
-        if not isinstance(item, dict):
-            raise _Mismatch(f"expected a mapping, got {_kind(item)}")
-        _mapping(item, expected)
-    else:  # [element schema]
-        if not isinstance(item, list):
-            raise _Mismatch(f"expected a list, got {_kind(item)}")
-        element = expected[0]
-        for index, entry in enumerate(item):
-            try:
-                if entry is None:
-                    raise _Mismatch("expected a list entry, got null")
-                _value(entry, element)
-            except _Mismatch as exc:
-                exc.parts.append(index)
-                raise
 
 
 def _kind(value: Any) -> str:
