@@ -7,6 +7,7 @@ It never copies the input: the mappings are the caller's, and checks must not mo
 
 from __future__ import annotations
 
+import json
 from typing import Any, Final
 
 _EMPTY: Final[dict[str, Any]] = {}
@@ -73,8 +74,8 @@ def join_quote(items: list[str] | tuple[str, ...]) -> str:
 
 
 def quote(text: str) -> str:
-    """One string in double quotes with backslash escapes, like Go's %q for ASCII text."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """One string in double quotes with backslash escapes (like Go's %q), never multi-line."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def containers_phrase(names: list[str]) -> str:
