@@ -20,7 +20,14 @@ SHELL_BITS = st.sampled_from(
         "su", "root", "#", "${A:-b}", "$'\\t'", "\x00", "\xff",
     ]
 )  # fmt: skip
-SCRIPTS = st.lists(SHELL_BITS, max_size=60).map(" ".join) | st.text(max_size=400)
+SCRIPTS = (
+    st.lists(SHELL_BITS, max_size=60).map(" ".join)
+    | st.text(max_size=400)
+    | st.lists(
+        st.sampled_from(["{", "$", "a", " ", "\n"]) | st.characters(min_codepoint=0x40000),
+        max_size=20,
+    ).map("".join)
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -68,3 +75,10 @@ def test_every_daemon_parser_survives_garbage(text: str) -> None:
     for cfg in analysis.daemons:
         assert all(0 <= x.port <= 65535 for x in cfg.listen)
     run_rules("daemon", analysis)
+
+
+def test_code_points_that_crash_tree_sitter_bash_are_neutralised() -> None:
+    # "{" + U+FF409 segfaults tree-sitter-bash 0.25 when parsed as is
+    for cp in (0xFF409, 0x55045, 0x10FFFD):
+        cmds = parse_commands("{" + chr(cp) + "\necho ok\n")
+        assert ("echo", "ok") in [c.argv for c in cmds]
