@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -62,16 +63,21 @@ class Runner:
         self.argv = argv
         self.env = env
         self.times: list[float] = []
+        self.cpu: list[float] = []
         self.out = ""
 
     def run(self, timed: bool = True) -> None:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(self.argv, env=self.env, capture_output=True, text=True, cwd=REPO)
         elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if not proc.stdout.strip():
             raise RuntimeError(f"{self.argv[0]} printed nothing: {proc.stderr[-2000:]}")
         if timed:
             self.times.append(elapsed)
+            self.cpu.append(cpu)
         self.out = proc.stdout
 
 
@@ -224,10 +230,13 @@ def main() -> int:
             runner.run()
     print(
         f"corpus: {len(names)} Dockerfiles, each tool one process over all of them; "
-        f"{args.runs} timed rounds (round-robin) after a warm-up; best / median wall seconds; "
+        f"{args.runs} timed rounds (round-robin) after a warm-up; best / median wall seconds, "
+        "median CPU seconds (user+sys of the tool's processes); "
         "cells are precision/recall; '-' = the tool has no rule for that category\n"
     )
-    head = f"{'tool':<9} {'root/non-root':>13} {'exact':>6} {'best s':>7} {'median':>7}  "
+    head = (
+        f"{'tool':<9} {'root/non-root':>13} {'exact':>6} {'best s':>7} {'median':>7} {'cpu s':>6}  "
+    )
     head += " ".join(f"{c[:14]:>14}" for c in categories)
     print(head)
     for tool, runner in runners.items():
@@ -242,9 +251,10 @@ def main() -> int:
         exact = cm.verdict_accuracy(labels, answers) if tool == "unroot" else None
         exact_text = f"{exact:.2f}" if exact is not None else "-"
         best, median = min(runner.times), statistics.median(runner.times)
+        cpu = statistics.median(runner.cpu)
         print(
             f"{tool:<9} {cm.root_accuracy(labels, answers):>13.2f} {exact_text:>6} "
-            f"{best:>7.2f} {median:>7.2f}  " + " ".join(cells)
+            f"{best:>7.2f} {median:>7.2f} {cpu:>6.2f}  " + " ".join(cells)
         )
     return 0
 
