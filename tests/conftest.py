@@ -78,13 +78,15 @@ class ImageBuilder(Protocol):
 def build_image(podman: Podman, base_images: dict[str, str]) -> ImageBuilder:
     """Build a Containerfile (plus files for its context) into a content-tagged local image.
 
-    The tag is ``localhost/unroot-test/NAME:HASH`` with HASH over the Containerfile and files,
-    so an unchanged image is reused across runs and parallel workers never clash.
+    The tag is ``localhost/unroot-test/NAME:HASH`` with HASH over the Containerfile, the files
+    and the base images' ids, so an unchanged image is reused across runs, a rebuilt base
+    invalidates it, and parallel workers never clash.
     """
+    base_ids = "".join(podman.image_inspect(tag)["Id"] for tag in sorted(base_images.values()))
 
     def build(name: str, containerfile: str, files: dict[str, str | bytes] | None = None) -> str:
         files = files or {}
-        digest = hashlib.sha256(containerfile.encode())
+        digest = hashlib.sha256(base_ids.encode() + b"\0" + containerfile.encode())
         for path in sorted(files):
             content = files[path]
             digest.update(path.encode() + b"\0")
