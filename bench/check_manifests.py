@@ -129,7 +129,8 @@ def bench_in_process(objects: list[dict[str, Any]], repeat: int) -> dict[str, tu
             "psa + scc",
             lambda o: (
                 evaluate(o, "restricted", "latest"),
-                admit(o, profiles=profiles, uid_range=rng),
+                # evaluate() has type-checked the object; the webhook shares it the same way
+                admit(o, profiles=profiles, uid_range=rng, types_checked=True),
             ),
         ),
     ):

@@ -319,3 +319,16 @@ def test_wrong_types_are_input_errors(spec: dict[str, Any]) -> None:
             profiles=PROFILES,
             uid_range=parse_range(RANGE_TEXT),
         )
+
+
+def test_types_checked_skips_only_the_pod_security_type_check() -> None:
+    obj = pod(runAsUser="0")
+    with pytest.raises(InputError):
+        admit(obj, profiles=PROFILES, uid_range=parse_range(RANGE_TEXT))
+    ok = admit(pod(), profiles=PROFILES, uid_range=parse_range(RANGE_TEXT), types_checked=True)
+    assert ok == admit(pod(), profiles=PROFILES, uid_range=parse_range(RANGE_TEXT))
+    # SCC-only fields are still checked
+    bad = pod()
+    bad["spec"]["securityContext"] = {"fsGroup": "1"}
+    with pytest.raises(InputError):
+        admit(bad, profiles=PROFILES, uid_range=parse_range(RANGE_TEXT), types_checked=True)

@@ -149,11 +149,14 @@ def admit(
     allowed_profiles: Iterable[str] = DEFAULT_ALLOWED,
     uid_range: UIDRange | None = None,
     namespace_annotations: Mapping[str, Any] | None = None,
+    types_checked: bool = False,
 ) -> SCCDecision:
     """Admit ``obj`` (a Pod or a workload with a pod template) under the allowed profiles.
 
     Objects that hold no pod are allowed unchanged. Unknown profile names are a UsageError;
-    wrongly typed fields an InputError.
+    wrongly typed fields an InputError. ``types_checked=True`` skips the Pod Security type check
+    when the caller has just evaluated the same object with :func:`unroot.policy.psa.evaluate`
+    (which runs it), as the webhook does.
     """
     ref = pod_spec_of(obj)
     if ref is None:
@@ -164,7 +167,8 @@ def admit(
         known = ", ".join(sorted(profiles))
         raise UsageError(f"unknown profile(s) {', '.join(missing)} (known: {known})")
     spec_path = _spec_path(ref.path_prefix)
-    validate_pod(ref.metadata, ref.spec, ref.path_prefix)
+    if not types_checked:
+        validate_pod(ref.metadata, ref.spec, ref.path_prefix)
     _check_types(ref.spec, spec_path)
     ctx = context_for(spec_path, uid_range, namespace_annotations)
     tried: list[SCCReason] = []
