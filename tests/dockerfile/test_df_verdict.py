@@ -66,3 +66,18 @@ def test_needs_root_says_which(tmp_path: Path) -> None:
     assert verdict is Verdict.ROOT
     needs = next(r for r in reasons if r.startswith("needs root"))
     assert "low_port" in needs and "host_modification" in needs
+
+
+@pytest.mark.parametrize(
+    ("case", "kind"),
+    [
+        ("redis-gosu", "drops-privileges"),
+        ("sysctl-at-start", "needs-root"),
+        ("nginx-low-port", "needs-root"),
+        ("user-0", "no-user"),
+    ],
+)
+def test_root_kind_in_info(case: str, kind: str) -> None:
+    corpus = Path(__file__).resolve().parents[1] / "corpus" / "cases" / case
+    target = scan_dockerfile(str(corpus), base_lookup=False)
+    assert target.verdict is Verdict.ROOT and target.info["root_kind"] == kind

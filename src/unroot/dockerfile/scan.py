@@ -14,7 +14,7 @@ from unroot.dockerfile.analysis import analyse
 from unroot.dockerfile.context import DockerfileContext
 from unroot.dockerfile.parse import read_text
 from unroot.errors import InputError
-from unroot.findings import Finding, Severity, Target
+from unroot.findings import Finding, Severity, Target, Verdict
 
 NAMES = ("Containerfile", "Dockerfile")
 
@@ -56,7 +56,7 @@ def scan_dockerfile(
 
 
 def target_of(ctx: DockerfileContext) -> Target:
-    from unroot.dockerfile.verdict import decide
+    from unroot.dockerfile.verdict import decide, root_kind
     from unroot.rules.base import run_rules
 
     findings = run_rules("dockerfile", ctx)
@@ -71,6 +71,8 @@ def target_of(ctx: DockerfileContext) -> Target:
         "user": ctx.user.user.spec or None,
         "user_source": ctx.user.source,
     }
+    if verdict is Verdict.ROOT:
+        info["root_kind"] = root_kind(findings)
     if ctx.builders:
         info["builder_stages"] = [
             {"stage": s.name or s.index, "user": ctx.stage_users[s.index].user.spec or None}

@@ -82,6 +82,17 @@ def decide(ctx: DockerfileContext, findings: Sequence[Finding]) -> tuple[Verdict
     return Verdict.NON_ROOT, reasons
 
 
+def root_kind(findings: Sequence[Finding]) -> str:
+    """For a root verdict: "needs-root" (a capability or root itself is required, see the
+    needs_* categories), "drops-privileges" (root only to switch user: fixable), or
+    "no-user" (nothing needs root; only USER is missing)."""
+    if any(f.category in NEEDS_ROOT and f.severity is not Severity.INFO for f in findings):
+        return "needs-root"
+    if any(f.category is Category.PRIVILEGE_DROP_AT_START for f in findings):
+        return "drops-privileges"
+    return "no-user"
+
+
 def _needs(findings: Sequence[Finding]) -> list[str]:
     out: list[str] = []
     for category in NEEDS_ROOT:
