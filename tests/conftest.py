@@ -101,6 +101,7 @@ def build_image(podman: Podman, base_images: dict[str, str]) -> ImageBuilder:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not podman.image_exists(tag):
                 _build_context(podman, tag, name, containerfile, files)
+                _remove_older_tags(podman, tag)
         return tag
 
     return build
@@ -120,3 +121,14 @@ def _build_context(
             else:
                 target.write_bytes(content)
         podman.build(ctx, tag)
+
+
+def _remove_older_tags(podman: Podman, tag: str) -> None:
+    """Drop earlier builds of the same test image so podman storage does not keep growing."""
+    repository = tag.rsplit(":", 1)[0]
+    listing = podman.run_cmd(
+        ["images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", f"reference={repository}"]
+    ).stdout.split()
+    for old in listing:
+        if old != tag and old.rsplit(":", 1)[0] == repository:
+            podman.remove_image(old)
