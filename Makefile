@@ -46,12 +46,12 @@ typecheck: venv
 	$(VENV)/bin/mypy
 
 pytest: bases
-	$(VENV)/bin/pytest -n 2 tests
+	UNROOT_REQUIRE_PODMAN=1 $(VENV)/bin/pytest -n 2 tests
 
 # Run every check even when an earlier one fails, then fail if any did.
 test: bases
 	@rc=0; \
 	$(VENV)/bin/ruff check src tests || rc=1; \
 	$(VENV)/bin/mypy || rc=1; \
-	$(VENV)/bin/pytest -n 2 tests || rc=1; \
+	UNROOT_REQUIRE_PODMAN=1 $(VENV)/bin/pytest -n 2 tests || rc=1; \
 	exit $$rc

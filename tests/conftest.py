@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -38,13 +39,16 @@ def shared_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def podman() -> Podman:
-    """The host-configured podman adapter; skips when podman is not installed."""
+    """The host-configured podman adapter; skips when podman is not usable (fails under make)."""
     from unroot.errors import ToolError
     from unroot.runtime.podman import Podman
 
     try:
         return Podman.detect()
     except ToolError as exc:
+        # `make test` sets UNROOT_REQUIRE_PODMAN so CI fails instead of silently skipping.
+        if os.environ.get("UNROOT_REQUIRE_PODMAN") == "1":
+            pytest.fail(f"podman is required but not usable: {exc}")
         pytest.skip(f"podman not usable here ({exc}); `make test` installs it")
 
 
