@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
 from hostile_cases import CASES
 
 from unroot.errors import InputError
-from unroot.oci.decompress import Limits
+from unroot.oci.decompress import LayerStream, Limits
 from unroot.oci.load import open_image
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["inline", "threaded"])
+def decoder_thread(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every case with the layer decoder inline and in its helper thread."""
+    monkeypatch.setattr(LayerStream, "_default_threaded", request.param)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -25,6 +32,7 @@ def test_hostile_input_is_rejected(tmp_path: Path, case: str) -> None:
     assert "\n" not in message and len(message) < 400
     after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     assert after == before
+    assert not [t for t in threading.enumerate() if t.name == "unroot-layer-decoder"]
 
 
 def test_bomb_stops_under_a_small_limit(tmp_path: Path) -> None:

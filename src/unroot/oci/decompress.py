@@ -36,7 +36,7 @@ from unroot.errors import InputError
 _IsalError = cast("type[Exception]", isal_zlib.error)  # the stub mistypes it
 IN_CHUNK = 256 * 1024
 OUT_CHUNK = 1024 * 1024
-QUEUE_DEPTH = 8
+QUEUE_DEPTH = 3
 THREAD_MIN = 4 * 1024 * 1024
 """Blobs above this size are decoded in a helper thread."""
 
