@@ -9,7 +9,7 @@ from unroot.policy.psa.pod import PodView
 from unroot.policy.psa.shape import validate_pod
 
 
-def ctr(name: str = "c", sc: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+def ctr(name: str = "c", sc: Any = None, **fields: Any) -> dict[str, Any]:
     """A container named ``name`` with an optional securityContext and other fields."""
     container: dict[str, Any] = {"name": name, "image": "registry.example/app", **fields}
     if sc is not None:
@@ -18,13 +18,16 @@ def ctr(name: str = "c", sc: dict[str, Any] | None = None, **fields: Any) -> dic
 
 
 def pod(
-    containers: list[dict[str, Any]] | None = None,
-    init: list[dict[str, Any]] | None = None,
-    sc: dict[str, Any] | None = None,
-    annotations: dict[str, Any] | None = None,
+    containers: Any = None,
+    init: Any = None,
+    sc: Any = None,
+    annotations: Any = None,
     **spec_fields: Any,
 ) -> dict[str, Any]:
-    """A Pod with the given containers (default: one plain container "c")."""
+    """A Pod with the given containers (default: one plain container "c").
+
+    Arguments are typed ``Any`` on purpose: tests also build malformed pods.
+    """
     spec: dict[str, Any] = {"containers": containers if containers is not None else [ctr()]}
     if init is not None:
         spec["initContainers"] = init

@@ -56,7 +56,7 @@ def test_version_matters() -> None:
         (pod([ctr(sc={"privileged": "true"})]), "privileged: expected a boolean"),
         (pod([ctr(sc=["x"])]), "securityContext: expected a mapping"),
         (pod(sc={"runAsUser": True}), "runAsUser: expected an integer, got a boolean"),
-        (pod("nope"), "containers: expected a list"),  # type: ignore[arg-type]
+        (pod("nope"), "containers: expected a list"),
         (pod([ctr(sc={"capabilities": {"add": [1]}})]), r"add\[0\]: expected a string"),
         (pod(volumes=[{"name": "v", "hostPath": "/x"}]), "hostPath: expected a mapping"),
         (pod(annotations=["a"]), "annotations: expected a mapping"),
