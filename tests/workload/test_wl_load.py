@@ -209,3 +209,12 @@ def test_wrong_types_in_metadata_do_not_crash() -> None:
     doc = src.documents[0]
     assert doc.name is None and doc.namespace is None
     assert load_text("kind: 7\n", "f").warnings
+
+
+def test_many_small_bombs_hit_the_stream_budget() -> None:
+    one = _bomb(5)  # 9**5 = 59,049 values: under the per-document cap
+    stream = "---\n".join([one] * 40)
+    started = time.monotonic()
+    with pytest.raises(InputError, match="stream expands"):
+        load_text(stream, "bombs.yaml")
+    assert time.monotonic() - started < 30

@@ -25,6 +25,7 @@ from unroot.workload.load import (
     child,
     parse_chunk,
     split_chunks,
+    stream_budget,
     to_plain,
 )
 
@@ -47,12 +48,13 @@ def is_compose(obj: Any) -> bool:
 def load_compose(text: str, file: str) -> Source:
     """Parse a compose file into one pseudo-Pod document per service (sorted by file order)."""
     src = Source(file=file, text=text, format="compose", chunks=split_chunks(text))
+    budget = stream_budget(text)
     for chunk in src.chunks:
         node = parse_chunk(chunk, file)
         chunk.node = node
         if node is None:
             continue
-        obj = to_plain(node, where=f"{file}:{chunk.start_line + 1}")
+        obj = to_plain(node, where=f"{file}:{chunk.start_line + 1}", stream=budget)
         if not is_compose(obj):
             src.warnings.append(f"{file}:{chunk.start_line + 1}: not a compose file; skipped")
             continue

@@ -346,7 +346,16 @@ def _int(text: str, where: str) -> int | str:
         return text
 
 
-def to_plain(node: Any, *, where: str = "input") -> Any:
+def stream_budget(text: str) -> list[int]:
+    """Values a whole stream may expand to: aliases may not multiply the input much.
+
+    Each document is also capped at :data:`MAX_NODES`, but many small bombs in one stream
+    must not add up to gigabytes either; real manifests stay far below one value per 2 bytes.
+    """
+    return [1_000_000 + len(text) // 2]
+
+
+def to_plain(node: Any, *, where: str = "input", stream: list[int] | None = None) -> Any:
     """A JSON-like copy (dict/list/str/int/float/bool/None) with depth and size limits.
 
     Aliases are expanded here, so counting copied values bounds the billion-laughs attack.
@@ -354,13 +363,15 @@ def to_plain(node: Any, *, where: str = "input") -> Any:
     decoding.
     """
     budget = [MAX_NODES]
+    total = stream if stream is not None else [MAX_NODES]
 
     def conv(n: Any, depth: int) -> Any:
         budget[0] -= 1
-        if budget[0] < 0:
+        total[0] -= 1
+        if budget[0] < 0 or total[0] < 0:
+            what = "document" if budget[0] < 0 else "stream"
             raise InputError(
-                f"{where}: document expands to more than {MAX_NODES} values "
-                "(YAML alias bomb?); refusing"
+                f"{where}: {what} expands to too many values (YAML alias bomb?); refusing"
             )
         if depth > MAX_DEPTH:
             raise InputError(f"{where}: YAML nested deeper than {MAX_DEPTH} levels; refusing")
@@ -412,6 +423,7 @@ def load_text(text: str, file: str) -> Source:
     empty documents are skipped silently.
     """
     src = Source(file=file, text=text, chunks=split_chunks(text))
+    budget = stream_budget(text)
     for ci, chunk in enumerate(src.chunks):
         node = parse_chunk(chunk, file)
         if node is not None and _tag(node) == _NULL and not _is_map(node) and not _is_seq(node):
@@ -427,7 +439,7 @@ def load_text(text: str, file: str) -> Source:
             continue
         helm = _SOURCE.search(chunk.text)
         source = helm.group(1) if helm else None
-        obj = to_plain(node, where=where)
+        obj = to_plain(node, where=where, stream=budget)
         kind = obj.get("kind")
         if not isinstance(kind, str) or not kind:
             src.warnings.append(f"{where}: skipping document {doc_index}: no kind")
