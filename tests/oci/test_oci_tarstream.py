@@ -243,3 +243,17 @@ def test_garbage_is_not_a_tar() -> None:
 def test_empty_stream_has_no_entries() -> None:
     assert list(iter_tar([])) == []
     assert list(iter_tar([bytes(1024)])) == []
+
+
+def test_libarchive_xattrs_are_decoded() -> None:
+    info = tarfile.TarInfo("ping")
+    info.pax_headers = {
+        "LIBARCHIVE.xattr.security.capability": "AQAAAgAgAAAAAAAAAAAAAAAAAAA",
+        "LIBARCHIVE.xattr.user.a%3Db": "eA==",
+    }
+    data = info.tobuf(format=tarfile.PAX_FORMAT) + bytes(1024)
+    (entry,) = list(iter_tar([data]))
+    assert entry.xattrs == {
+        "security.capability": bytes.fromhex("0100000200200000000000000000000000000000"),
+        "user.a=b": b"x",
+    }

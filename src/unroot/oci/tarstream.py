@@ -8,7 +8,8 @@ property tests (``tests/oci/test_tarstream.py``).
 What it understands: ustar/v7/GNU headers (octal and base-256 numbers), GNU long names and
 long link names (``L``/``K``), PAX extended (``x``) and global (``g``) headers with ``path``,
 ``linkpath``, ``size``, ``uid``, ``gid``, ``uname``/``gname`` ignored, and
-``SCHILY.xattr.*`` (values kept as raw bytes, e.g. ``security.capability``).
+``SCHILY.xattr.*`` (values kept as raw bytes, e.g. ``security.capability``; bsdtar's
+``LIBARCHIVE.xattr.*`` form is decoded too).
 
 Bounded memory: PAX and GNU long-name payloads are capped (:data:`MAX_META`); file data is
 never buffered unless the caller asks for it via ``want(name, size)``, and then only files no
@@ -20,6 +21,9 @@ header, as much as the rest of the parse).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 
 from unroot.errors import InputError
@@ -200,6 +204,16 @@ class _Pending:
                 if self.xattrs is None:
                     self.xattrs = {}
                 self.xattrs[_decode(key[13:])] = value
+            elif key.startswith(b"LIBARCHIVE.xattr."):
+                # bsdtar's form: URL-encoded name, base64 value; SCHILY's wins if both exist.
+                if self.xattrs is None:
+                    self.xattrs = {}
+                name = urllib.parse.unquote(_decode(key[17:]), errors="surrogateescape")
+                try:
+                    decoded = base64.b64decode(value + b"=" * (-len(value) % 4), validate=True)
+                except binascii.Error:
+                    raise InputError(f"PAX xattr {name!r} is not valid base64") from None
+                self.xattrs.setdefault(name, decoded)
 
 
 def _pax_int(key: bytes, value: bytes) -> int:
