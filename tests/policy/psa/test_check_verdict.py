@@ -131,3 +131,8 @@ def test_import_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_many_documents_are_not_mistaken_for_a_bomb() -> None:
+    data = b"---\n".join([GOOD] * 3000)
+    assert verdict_for_stream(data, "restricted", "latest") == ("allow", 0)
