@@ -70,6 +70,16 @@ class FileTree:
         self._content: dict[str, bytes] = {}
 
     # -- building (used by readers) -------------------------------------------------
+    @classmethod
+    def adopt(cls, entries: dict[str, FileEntry], content: dict[str, bytes]) -> FileTree:
+        """A tree over dicts a reader built in one pass (taken over, not copied: a big
+        image's tree would otherwise exist twice at its peak). ``content`` keys must be
+        paths of ``entries``."""
+        tree = cls()
+        tree._entries = entries
+        tree._content = content
+        return tree
+
     def put(self, entry: FileEntry, content: bytes | None = None) -> None:
         self._entries[entry.path] = entry
         if content is not None:

@@ -254,6 +254,8 @@ def iter_tar(
     pending: _Pending | None = None
     num_cache: dict[bytes, int] = {}
     num_get = num_cache.get
+    mode_cache: dict[bytes, int] = {}
+    mode_get = mode_cache.get
     zero = _ZERO
     extended = _EXTENDED
     reg = REG
@@ -370,10 +372,11 @@ def iter_tar(
             continue
 
         raw = header[100:108]
-        mode = num_get(raw)
+        mode = mode_get(raw)
         if mode is None:
-            mode = number(raw)
-        mode &= 0o7777
+            mode = parse_number(raw) & 0o7777
+            if len(mode_cache) < 4096:
+                mode_cache[raw] = mode  # one int object per distinct mode, not per entry
         raw = header[108:116]
         uid = num_get(raw)
         if uid is None:

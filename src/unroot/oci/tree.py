@@ -251,10 +251,10 @@ class TreeBuilder:
 
     # -- result -----------------------------------------------------------------------
     def tree(self) -> FileTree:
-        tree = FileTree()
-        content = self.content
-        for path, entry in self.entries.items():
-            tree.put(entry, content.get(path))
+        """The merged tree; the builder must not be used afterwards (its dicts move over)."""
+        tree = FileTree.adopt(self.entries, self.content)
+        self.entries = {}
+        self.content = {}
         return tree
 
 
