@@ -12,7 +12,7 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unroot.errors import InputError
+from unroot.errors import InputError, UsageError
 from unroot.oci.decompress import OUT_CHUNK, LayerStream, Limits, sniff
 
 
@@ -126,3 +126,18 @@ def test_finish_reads_what_the_consumer_left() -> None:
     next(iter(stream.chunks()))  # a tar reader that stopped at its end marker
     stream.finish()
     assert stream.compressed == len(blob)
+
+
+def test_limits_from_environment() -> None:
+    limits = Limits.from_env({"UNROOT_MAX_LAYER_BYTES": "1000", "UNROOT_MAX_LAYER_RATIO": " 7 "})
+    assert (limits.max_uncompressed, limits.max_ratio) == (1000, 7)
+    assert Limits.from_env({}) == Limits()
+    for bad in ("x", "-1", "0"):
+        with pytest.raises(UsageError, match="UNROOT_MAX_LAYER_BYTES"):
+            Limits.from_env({"UNROOT_MAX_LAYER_BYTES": bad})
+
+
+def test_gzip_bomb_under_environment_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UNROOT_MAX_LAYER_BYTES", str(1 << 20))
+    with pytest.raises(InputError, match="decompression bomb"):
+        decode(gzip.compress(bytes(4 << 20)))

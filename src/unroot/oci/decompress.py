@@ -21,17 +21,18 @@ reader returns a short read on a cut frame instead of failing).
 from __future__ import annotations
 
 import hashlib
+import os
 import queue
 import threading
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO, cast
 
 import isal.isal_zlib as isal_zlib
 import zstandard
 
-from unroot.errors import InputError
+from unroot.errors import InputError, UsageError
 
 _IsalError = cast("type[Exception]", isal_zlib.error)  # the stub mistypes it
 IN_CHUNK = 256 * 1024
@@ -59,6 +60,27 @@ class Limits:
     """Largest uncompressed/compressed ratio (gzip cannot exceed ~1032)."""
     ratio_floor: int = 256 << 20
     """The ratio is only judged once this many bytes came out (tiny layers compress well)."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """Defaults, overridden by ``UNROOT_MAX_LAYER_BYTES`` / ``UNROOT_MAX_LAYER_RATIO``."""
+        env = os.environ if environ is None else environ
+        limits = cls()
+        for var, attr in (
+            ("UNROOT_MAX_LAYER_BYTES", "max_uncompressed"),
+            ("UNROOT_MAX_LAYER_RATIO", "max_ratio"),
+        ):
+            text = env.get(var, "").strip()
+            if not text:
+                continue
+            try:
+                value = int(text)
+            except ValueError:
+                raise UsageError(f"{var} must be a whole number, not {text!r}") from None
+            if value <= 0:
+                raise UsageError(f"{var} must be positive")
+            limits = replace(limits, **{attr: value})
+        return limits
 
 
 def sniff(head: bytes, media_type: str = "") -> str:
@@ -257,7 +279,7 @@ class LayerStream:
         self._media_type = media_type
         self._expected_digest = expected_digest
         self._expected_size = expected_size
-        self._limits = limits or Limits()
+        self._limits = limits or Limits.from_env()
         self._label = label
         self._digest_if_plain = digest_of_uncompressed_only
         self.uncompressed = 0
