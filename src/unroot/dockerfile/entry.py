@@ -61,7 +61,10 @@ def entrypoint_findings(ctx: DockerfileContext) -> list[Finding]:
     except ImportError:  # pragma: no cover
         return out
     ordered = sorted(analysis.programs, key=lambda p: p.main)  # main process last
-    daemon = analyze_files(read_file, None, read_file.paths, [p.argv for p in ordered], env=env)
+    from unroot.dockerfile.basefiles import WithBaseIncludes
+
+    sources = WithBaseIncludes(read_file, read_file.paths)
+    daemon = analyze_files(sources, None, sources.paths, [p.argv for p in ordered], env=env)
     unseen = {cfg.daemon for cfg in daemon.daemons if not cfg.files}
     out += [f for f in run_rules("daemon", daemon) if not _guessed(f, unseen)]
     return out
