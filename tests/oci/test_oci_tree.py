@@ -193,3 +193,15 @@ def test_non_escaping_dotdot_is_normalised(tmp_path: Path) -> None:
 def test_hardlink_to_unknown_path_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not in the image"):
         scan(tmp_path, [[Entry("x", "hardlink", linkname="nowhere")]])
+
+
+def test_startup_paths_from_config() -> None:
+    from unroot.oci.config import startup_paths
+    from unroot.oci.model import ImageConfig
+
+    config = ImageConfig(
+        entrypoint=["/bin/sh", "-c", "exec /app/start.sh --port=80"],
+        cmd=["./bin/serve", "--config=/etc/x", "plain"],
+        working_dir="/srv",
+    )
+    assert startup_paths(config) == ["/bin/sh", "/app/start.sh", "/srv/./bin/serve"]

@@ -37,12 +37,21 @@ def parse_config(data: bytes, what: str = "image config") -> ImageConfig:
 
 
 def startup_paths(config: ImageConfig) -> list[str]:
-    """Absolute paths named by ENTRYPOINT/CMD (also inside ``sh -c`` strings): worth capturing."""
+    """Paths named by ENTRYPOINT/CMD (also inside ``sh -c`` strings): worth capturing.
+
+    Absolute paths as written; a relative path with a slash (``./run.sh``, ``bin/start``)
+    resolved against WorkingDir.
+    """
     out: list[str] = []
+    workdir = config.working_dir or "/"
     for argv in (config.entrypoint or [], config.cmd or []):
         for arg in argv:
             for token in arg.split():
                 token = token.strip("\"';&|()")
-                if token.startswith("/") and len(token) < 4096:
+                if not token or len(token) >= 4096:
+                    continue
+                if token.startswith("/"):
                     out.append(token)
+                elif "/" in token and not token.startswith("-") and "=" not in token:
+                    out.append(workdir.rstrip("/") + "/" + token)
     return out
