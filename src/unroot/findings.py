@@ -7,11 +7,11 @@ format output and renderers never analyse. Kept free of I/O and of any third-par
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """Why something needs root: the root-reason categories of DESIGN.md."""
 
     NO_USER = "no_user"
@@ -28,7 +28,7 @@ class Category(str, Enum):
     """Not a root reason: a problem with the input itself (unknown user name, bad field)."""
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """Ordered severities; ``--fail-on`` compares with :meth:`rank`."""
 
     INFO = "info"
@@ -51,7 +51,7 @@ class Severity(str, Enum):
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """Per-target answer to "does this need root?"."""
 
     ROOT = "root"

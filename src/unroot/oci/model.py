@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 S_ISUID = 0o4000
@@ -17,7 +17,7 @@ S_ISGID = 0o2000
 S_ISVTX = 0o1000
 
 
-class EntryType(str, Enum):
+class EntryType(StrEnum):
     FILE = "file"
     DIR = "dir"
     SYMLINK = "symlink"
