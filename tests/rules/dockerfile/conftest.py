@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from df_helpers import Scan
 
 from unroot.dockerfile.scan import scan_dockerfile
 from unroot.findings import Finding
-
-Scan = Callable[..., list[Finding]]
 
 
 @pytest.fixture
@@ -37,12 +35,3 @@ def findings(tmp_path: Path) -> Scan:
         return hits
 
     return run
-
-
-def line_of(text: str, needle: str) -> int:
-    """1-based line of the first line containing ``needle`` in the dedented text."""
-    source = textwrap.dedent(text).lstrip("\n")
-    for number, line in enumerate(source.splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in text")

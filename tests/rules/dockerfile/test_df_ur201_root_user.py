@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conftest import Scan, line_of
+from df_helpers import Scan, line_of
 
 
 @pytest.mark.parametrize("spec", ["root", "0", "0:0", "root:root", "0:1000", "root:0"])

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from conftest import Scan, line_of
+from df_helpers import Scan, line_of
 
 
 def test_catches_useradd_without_user(findings: Scan) -> None:

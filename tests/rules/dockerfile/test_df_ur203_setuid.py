@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from df_helpers import Scan
 
-from conftest import Scan
 from unroot.rules.dockerfile.ur203_setuid_chmod import special_bits
 
 

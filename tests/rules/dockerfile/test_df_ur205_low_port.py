@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conftest import Scan
+from df_helpers import Scan
 
 
 @pytest.mark.parametrize(

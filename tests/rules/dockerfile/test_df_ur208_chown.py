@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from df_helpers import Scan
 
-from conftest import Scan
 from unroot.rules.dockerfile.ur208_chown_fixed_uid import bad_owner
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from conftest import Scan
+from df_helpers import Scan
 
 
 def test_catches_nginx(findings: Scan) -> None:
