@@ -218,3 +218,13 @@ def test_many_small_bombs_hit_the_stream_budget() -> None:
     with pytest.raises(InputError, match="stream expands"):
         load_text(stream, "bombs.yaml")
     assert time.monotonic() - started < 30
+
+
+def test_merge_keys_and_their_lines() -> None:
+    text = "kind: Pod\nbase: &b\n  x: 1\n  y: 2\nm:\n  <<: *b\n  y: 3\nl:\n  <<: [*b, {z: 4}]\n"
+    doc = load_text(text, "f").documents[0]
+    assert doc.obj["m"] == {"x": 1, "y": 3}
+    assert doc.obj["l"] == {"x": 1, "y": 2, "z": 4}
+    assert doc.line_of("m.y") == 7  # own key wins
+    assert doc.line_of("m.x") == 3  # merged key: its line in the anchor
+    assert doc.line_of("l.z") == 9

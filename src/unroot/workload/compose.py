@@ -26,7 +26,7 @@ from unroot.workload.load import (
     parse_chunk,
     split_chunks,
     stream_budget,
-    to_plain,
+    to_plain_with_lines,
 )
 
 USER_NAME_ANNOTATION = "unroot.dev/user-name"
@@ -51,22 +51,23 @@ def load_compose(text: str, file: str) -> Source:
     budget = stream_budget(text)
     for chunk in src.chunks:
         node = parse_chunk(chunk, file)
-        chunk.node = node
+        chunk.parsed = node is not None
         if node is None:
             continue
-        obj = to_plain(node, where=f"{file}:{chunk.start_line + 1}", stream=budget)
+        obj, lines = to_plain_with_lines(
+            node, where=f"{file}:{chunk.start_line + 1}", stream=budget
+        )
         if not is_compose(obj):
             src.warnings.append(f"{file}:{chunk.start_line + 1}: not a compose file; skipped")
             continue
-        services = child(node, "services")
+        services = child(lines, "services")
         for index, (name, svc) in enumerate(obj["services"].items()):
-            step = child(services[0], name) if services else None
-            svc_node = step[0] if step else None
+            svc_lines = child(services, name)
 
-            def locate(path: list[str | int], _n: Any = svc_node, _c: Any = chunk) -> int | None:
+            def locate(path: list[str | int], _n: Any = svc_lines, _c: Any = chunk) -> int | None:
                 return _node_line(_n, path, _c.start_line)
 
-            service_line = step[1] + chunk.start_line + 1 if step else None
+            service_line = svc_lines[0] + chunk.start_line + 1 if svc_lines else None
             src.documents.append(service_document(name, svc, file, index, locate, service_line))
     return src
 

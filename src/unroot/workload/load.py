@@ -1,7 +1,9 @@
 """Read Kubernetes YAML into documents that remember where every field came from.
 
-Policy decisions must point at ``file:line``, so each document keeps its composed YAML node tree
-(which carries line numbers) beside a plain JSON-like copy that the policy code evaluates quickly.
+Policy decisions must point at ``file:line``, so each document keeps a compact *line tree* (the
+line of every key and item, nothing else) beside a plain JSON-like copy that the policy code
+evaluates quickly. The parser's node tree is dropped after conversion: it costs about 35 bytes of
+memory per input byte, the line tree about a third of that.
 Composition uses libyaml through PyYAML's C loader when available (25x faster than ruamel's
 round-trip loader on Kubernetes streams), else ruamel's pure composer; ``--fix`` re-reads only the
 documents it changes with ruamel's round-trip loader, which keeps comments.
@@ -24,8 +26,9 @@ from typing import Any
 
 from unroot.errors import InputError
 
-MAX_BYTES = 32 * 1024 * 1024
-"""Largest input accepted (per file or stdin); larger input is rejected with a clear error."""
+MAX_BYTES = 16 * 1024 * 1024
+"""Largest input accepted (per file or stdin); larger input is rejected with a clear error.
+Parsed, a manifest takes about 20 bytes of memory per input byte, so this bounds memory too."""
 MAX_DEPTH = 64
 """Deepest nesting accepted in one document (Kubernetes workloads stay well below 20)."""
 MAX_NODES = 200_000
@@ -72,8 +75,8 @@ class Chunk:
 
     start_line: int
     text: str
-    node: Any = None
-    """The composed node tree of this chunk (None when empty)."""
+    parsed: bool = False
+    """True when the chunk held a (non-empty) document."""
 
 
 @dataclass(slots=True)
@@ -86,10 +89,10 @@ class Document:
     namespace: str | None
     file: str
     doc_index: int
-    node: Any = None
-    """Composed YAML node of ``obj`` (None for synthesised documents)."""
+    lines: Any = None
+    """Line tree of ``obj`` (see :data:`LineNode`; None for synthesised documents)."""
     line_offset: int = 0
-    """Lines before the chunk this node was parsed from (0-based)."""
+    """Lines before the chunk this document was parsed from (0-based)."""
     line_map: dict[str, int] | None = None
     """For synthesised documents: field path -> 1-based line in ``file``."""
     source: str | None = None
@@ -108,7 +111,7 @@ class Document:
                 if line is not None:
                     return line
             return None
-        return _node_line(self.node, tokens, self.line_offset)
+        return _node_line(self.lines, tokens, self.line_offset)
 
     @property
     def ref(self) -> str:
@@ -146,30 +149,36 @@ def _is_seq(node: Any) -> bool:
     return bool(node.__class__.__name__ == "SequenceNode")
 
 
-def child(node: Any, key: str | int) -> tuple[Any, int] | None:
-    """(value node, line of the key or item) for one step, or None when absent."""
-    if isinstance(key, int):
-        if _is_seq(node) and 0 <= key < len(node.value):
-            item = node.value[key]
-            return item, item.start_mark.line
+LineNode = tuple[int, Any]
+"""``(0-based line, children)``: children is None (scalar), ``{key: LineNode}`` or
+``[LineNode]``. A mapping entry's line is its key's line; a sequence item's is the item's."""
+
+
+def child(lines: LineNode | None, key: str | int) -> LineNode | None:
+    """The line node one step down, or None when absent."""
+    if lines is None:
         return None
-    if _is_map(node):
-        for knode, vnode in reversed(node.value):  # last duplicate wins, as in the copy
-            if knode.__class__.__name__ == "ScalarNode" and knode.value == key:
-                return vnode, knode.start_mark.line
+    kids = lines[1]
+    if isinstance(key, int):
+        if isinstance(kids, list) and 0 <= key < len(kids):
+            found: LineNode = kids[key]
+            return found
+        return None
+    if isinstance(kids, dict):
+        return kids.get(key)
     return None
 
 
-def _node_line(node: Any, tokens: list[str | int], offset: int) -> int | None:
-    if node is None or not hasattr(node, "start_mark"):
+def _node_line(lines: LineNode | None, tokens: list[str | int], offset: int) -> int | None:
+    if lines is None:
         return None
-    line: int = node.start_mark.line
-    cur = node
+    line: int = lines[0]
+    cur: LineNode | None = lines
     for tok in tokens:
-        step = child(cur, tok)
-        if step is None:
+        cur = child(cur, tok)
+        if cur is None:
             break
-        cur, line = step
+        line = cur[0]
     return line + offset + 1
 
 
@@ -356,16 +365,23 @@ def stream_budget(text: str) -> list[int]:
 
 
 def to_plain(node: Any, *, where: str = "input", stream: list[int] | None = None) -> Any:
-    """A JSON-like copy (dict/list/str/int/float/bool/None) with depth and size limits.
+    """A JSON-like copy of ``node``; see :func:`to_plain_with_lines`."""
+    return to_plain_with_lines(node, where=where, stream=stream)[0]
 
-    Aliases are expanded here, so counting copied values bounds the billion-laughs attack.
-    Merge keys (``<<``) are applied; duplicate keys are an error, as in Kubernetes' strict
-    decoding.
+
+def to_plain_with_lines(
+    node: Any, *, where: str = "input", stream: list[int] | None = None
+) -> tuple[Any, LineNode]:
+    """A JSON-like copy (dict/list/str/int/float/bool/None) and its line tree.
+
+    Depth and size are limited: aliases are expanded here, so counting copied values bounds the
+    billion-laughs attack (per document and, through ``stream``, per stream). Merge keys
+    (``<<``) are applied; duplicate keys are an error, as in Kubernetes' strict decoding.
     """
     budget = [MAX_NODES]
     total = stream if stream is not None else [MAX_NODES]
 
-    def conv(n: Any, depth: int) -> Any:
+    def conv(n: Any, depth: int) -> tuple[Any, LineNode]:
         budget[0] -= 1
         total[0] -= 1
         if budget[0] < 0 or total[0] < 0:
@@ -375,29 +391,52 @@ def to_plain(node: Any, *, where: str = "input", stream: list[int] | None = None
             )
         if depth > MAX_DEPTH:
             raise InputError(f"{where}: YAML nested deeper than {MAX_DEPTH} levels; refusing")
+        line = n.start_mark.line
         name = n.__class__.__name__
         if name == "ScalarNode":
-            return _scalar(n, where)
+            return _scalar(n, where), (line, None)
         if name == "SequenceNode":
-            return [conv(v, depth + 1) for v in n.value]
+            values: list[Any] = []
+            kids: list[LineNode] = []
+            for v in n.value:
+                value, lines = conv(v, depth + 1)
+                values.append(value)
+                kids.append(lines)
+            return values, (line, kids)
         out: dict[str, Any] = {}
-        merged: dict[str, Any] = {}
+        keyed: dict[str, LineNode] = {}
+        merged: list[tuple[str, Any, LineNode]] = []
         for knode, vnode in n.value:
             if _tag(knode) == _MERGE:
-                value = conv(vnode, depth + 1)
-                for m in value if isinstance(value, list) else [value]:
+                value, lines = conv(vnode, depth + 1)
+                sources = (
+                    zip(value, lines[1], strict=True)
+                    if isinstance(value, list)
+                    else [(value, lines)]
+                )
+                for m, mlines in sources:
                     if isinstance(m, dict):
                         for k, v in m.items():
-                            merged.setdefault(k, v)
+                            merged.append((k, v, mlines[1][k]))
                 continue
-            key = _key(conv(knode, depth + 1))
+            key = _key(
+                _scalar(knode, where)
+                if knode.__class__.__name__ == "ScalarNode"
+                else conv(knode, depth + 1)[0]
+            )
             if key in out:
-                line = knode.start_mark.line + 1
-                raise InputError(f"{where}: duplicate key {key!r} (line {line} of the document)")
-            out[key] = conv(vnode, depth + 1)
-        for k, v in merged.items():
-            out.setdefault(k, v)
-        return out
+                raise InputError(
+                    f"{where}: duplicate key {key!r} (line {knode.start_mark.line + 1} of the "
+                    "document)"
+                )
+            value, lines = conv(vnode, depth + 1)
+            out[key] = value
+            keyed[key] = (knode.start_mark.line, lines[1])
+        for k, v, klines in merged:
+            if k not in out:
+                out[k] = v
+                keyed[k] = klines
+        return out, (line, keyed)
 
     return conv(node, 0)
 
@@ -428,7 +467,7 @@ def load_text(text: str, file: str) -> Source:
         node = parse_chunk(chunk, file)
         if node is not None and _tag(node) == _NULL and not _is_map(node) and not _is_seq(node):
             node = None  # an empty document ("---" alone, or only comments)
-        chunk.node = node
+        chunk.parsed = node is not None
         if node is None:
             continue
         doc_index = ci
@@ -439,34 +478,33 @@ def load_text(text: str, file: str) -> Source:
             continue
         helm = _SOURCE.search(chunk.text)
         source = helm.group(1) if helm else None
-        obj = to_plain(node, where=where, stream=budget)
+        obj, lines = to_plain_with_lines(node, where=where, stream=budget)
+        del node  # the node tree is large; the line tree is all we keep
         kind = obj.get("kind")
         if not isinstance(kind, str) or not kind:
             src.warnings.append(f"{where}: skipping document {doc_index}: no kind")
             continue
         if kind.endswith("List") and isinstance(obj.get("items"), list):
             for ii, item in enumerate(obj["items"]):
-                items_step = child(node, "items")
-                step = child(items_step[0], ii) if items_step else None
-                item_node = step[0] if step else None
-                doc = _make_doc(item, item_node, file, doc_index, chunk, ci, source)
+                item_lines = child(child(lines, "items"), ii)
+                doc = _make_doc(item, item_lines, file, doc_index, chunk, ci, source)
                 if doc is None:
                     src.warnings.append(
-                        f"{file}:{_node_line(item_node, [], chunk.start_line)}: skipping "
+                        f"{file}:{_node_line(item_lines, [], chunk.start_line)}: skipping "
                         f"{kind} item {ii}: not a mapping with a kind"
                     )
                     continue
                 doc.pointer_prefix = f"/items/{ii}"
                 src.documents.append(doc)
             continue
-        made = _make_doc(obj, node, file, doc_index, chunk, ci, source)
+        made = _make_doc(obj, lines, file, doc_index, chunk, ci, source)
         assert made is not None
         src.documents.append(made)
     return src
 
 
 def _make_doc(
-    obj: Any, node: Any, file: str, doc_index: int, chunk: Chunk, ci: int, source: str | None
+    obj: Any, lines: Any, file: str, doc_index: int, chunk: Chunk, ci: int, source: str | None
 ) -> Document | None:
     if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
         return None
@@ -479,7 +517,7 @@ def _make_doc(
         namespace=_str_or_none(meta.get("namespace")),
         file=file,
         doc_index=doc_index,
-        node=node,
+        lines=lines,
         line_offset=chunk.start_line,
         source=source,
         chunk_index=ci,

@@ -28,7 +28,7 @@ def rewrite(src: Source, patches: Mapping[int, list[dict[str, Any]]]) -> str:
     parts: list[str] = []
     for ci, chunk in enumerate(src.chunks):
         ops = patches.get(ci)
-        if not ops or chunk.node is None:
+        if not ops or not chunk.parsed:
             parts.append(chunk.text)
             continue
         yaml = new_yaml()
