@@ -227,9 +227,16 @@ def _pointer_to_path(ptr: str) -> str:
 
 
 def _short(value: Any) -> str:
-    import json
+    if isinstance(value, str):
+        text = '"' + value + '"' if len(value) < 118 else value
+    elif isinstance(value, bool) or value is None:
+        text = "null" if value is None else ("true" if value else "false")
+    elif isinstance(value, int):
+        text = str(value)
+    else:
+        import orjson
 
-    text = json.dumps(value, separators=(",", ":"), sort_keys=False)
+        text = orjson.dumps(value, default=str).decode()
     return text if len(text) <= 120 else text[:117] + "..."
 
 
