@@ -1,1 +1,12 @@
-"""See DESIGN.md for this package's one job."""
+"""OCI images: read them into the model (one streaming pass), and write layouts.
+
+Public entry point: :func:`unroot.oci.load.open_image` (``oci:``, ``oci-archive:``,
+``docker-archive:``, ``containers-storage:``, ``docker://``, bare names) returning
+:class:`unroot.oci.model.Image`. Kept out of this module's namespace so importing the
+model does not import the readers.
+
+Modules, one job each: ``tarstream`` (tar headers), ``decompress`` (gzip/zstd/none, digest,
+bomb guard), ``tree`` (whiteouts, hostile entries, capture), ``layers`` (one pass over all
+layers), ``layout`` / ``archive`` / ``skopeo`` (finding manifest, config and blobs),
+``blobs`` (directory or in-place tar), ``config``, ``platform``, ``jsonio``, ``writer``.
+"""
