@@ -38,6 +38,15 @@ ROOT_RULES = {
     "trivy": {"DS002"},
     "checkov": {"CKV_DOCKER_3", "CKV_DOCKER_8"},
 }
+SHOWCASE = (
+    "builder-root-final-nonroot",
+    "go-distroless-nonroot",
+    "final-root-after-app-stage",
+    "user-0",
+    "user-0-0",
+    "user-root-root",
+    "redis-gosu",
+)
 SEES = {"hadolint": {"no_user"}, "trivy": {"no_user"}, "checkov": {"no_user"}}
 
 
@@ -256,6 +265,14 @@ def main() -> int:
             f"{tool:<9} {cm.root_accuracy(labels, answers):>13.2f} {exact_text:>6} "
             f"{best:>7.2f} {median:>7.2f} {cpu:>6.2f}  " + " ".join(cells)
         )
+    print("\nthe issue's known peer failures (verdict per tool; label first):")
+    for name in SHOWCASE:
+        if name not in labels:
+            continue
+        row = f"  {name:<28} {labels[name].verdict:<20}"
+        for tool, runner in runners.items():
+            row += f" {tool}={TOOLS[tool][1](names, runner.out)[name].verdict}"
+        print(row)
     return 0
 
 
