@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from unroot.errors import InputError
 from unroot.policy.psa.api import LATEST, Level, parse_level, parse_version, version_minor
@@ -31,9 +31,11 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class ForbiddenReason:
-    """Why one check denies the pod; ``field_paths`` are absolute within the document."""
+class ForbiddenReason(NamedTuple):
+    """Why one check denies the pod; ``field_paths`` are absolute within the document.
+
+    A named tuple (immutable, cheap to build on the denial path).
+    """
 
     check_id: str
     reason: str
@@ -103,7 +105,7 @@ def evaluate_pod(
                     denied = []
                 paths = result.field_paths
                 if prefix:
-                    paths = tuple(f"{prefix}.{p}" for p in paths)
+                    paths = tuple([f"{prefix}.{p}" for p in paths])
                 denied.append(
                     ForbiddenReason(
                         check_id,

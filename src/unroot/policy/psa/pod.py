@@ -75,6 +75,8 @@ def join_quote(items: list[str] | tuple[str, ...]) -> str:
 
 def quote(text: str) -> str:
     """One string in double quotes with backslash escapes (like Go's %q), never multi-line."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'  # the common case, without the cost of json.dumps
     return json.dumps(text, ensure_ascii=False)
 
 
