@@ -253,9 +253,10 @@ def iter_tar(
     global_pax: dict[bytes, bytes] = {}
     pending: _Pending | None = None
     num_cache: dict[bytes, int] = {}
-    num_get = num_cache.get
-    mode_cache: dict[bytes, int] = {}
-    mode_get = mode_cache.get
+    ids_cache: dict[bytes, tuple[int, int, int]] = {}
+    ids_get = ids_cache.get
+    posix_magic = b"ustar\x00"
+    gnu_magic = b"ustar "
     zero = _ZERO
     extended = _EXTENDED
     reg = REG
@@ -341,7 +342,7 @@ def iter_tar(
                 raise InputError("tar stream ends after an extended header")
             return
         ustar = header[257:263]
-        if first or ustar[:5] != b"ustar":
+        if first or (ustar != posix_magic and ustar != gnu_magic):
             if not _checksum_ok(header):
                 raise InputError("tar header checksum mismatch (not a tar stream or corrupt)")
             first = False
@@ -371,25 +372,18 @@ def iter_tar(
                 pending.linkname = _decode(_nts(payload))
             continue
 
-        raw = header[100:108]
-        mode = mode_get(raw)
-        if mode is None:
-            mode = parse_number(raw) & 0o7777
-            if len(mode_cache) < 4096:
-                mode_cache[raw] = mode  # one int object per distinct mode, not per entry
-        raw = header[108:116]
-        uid = num_get(raw)
-        if uid is None:
-            uid = number(raw)
-        raw = header[116:124]
-        gid = num_get(raw)
-        if gid is None:
-            gid = number(raw)
-        name_b = header[0:100]
-        i = name_b.find(b"\0")
-        if i >= 0:
-            name_b = name_b[:i]
-        if ustar == b"ustar\x00" and header[345]:
+        # mode, uid and gid are adjacent: one slice and one lookup for the three (an image
+        # has few distinct combinations, and this shares their int objects across entries)
+        raw = header[100:124]
+        ids = ids_get(raw)
+        if ids is None:
+            ids = (parse_number(raw[:8]) & 0o7777, number(raw[8:16]), number(raw[16:24]))
+            if len(ids_cache) < 4096:
+                ids_cache[raw] = ids
+        mode, uid, gid = ids
+        i = header.find(b"\0", 0, 100)
+        name_b = header[:i] if i >= 0 else header[:100]
+        if ustar == posix_magic and header[345]:
             name_b = _nts(header[345:500]) + b"/" + name_b
         name = name_b.decode("utf-8", "surrogateescape")
         linkname = ""
