@@ -66,7 +66,9 @@ def default_capture(extra_paths: Iterable[str] = ()) -> Capture:
             return False
         if path.startswith(_CAPTURE_PREFIXES) or path.endswith(".sh") or path in extra:
             return True
-        return "entrypoint" in path[path.rfind("/") + 1 :]
+        # the substring test first: it is false for nearly every path, and cheaper than
+        # cutting out the base name
+        return "entrypoint" in path and "entrypoint" in path[path.rfind("/") + 1 :]
 
     return capture
 
