@@ -123,8 +123,9 @@ class _Window:
             return b""
         if n < 0 or n > left:
             n = left
-        self._fh.seek(self._pos)
-        data = self._fh.read(n)
+        # pread, not seek+read: the file offset is shared with forked layer workers
+        # (unroot.oci.layers), and pread never moves it.
+        data = os.pread(self._fh.fileno(), n, self._pos)
         self._pos += len(data)
         return data
 

@@ -144,8 +144,21 @@ class TreeBuilder:
         return capture(path, size)
 
     # -- one layer ------------------------------------------------------------------------
-    def apply(self, entries: Iterable[TarEntry], digest: str, index: int) -> int:
-        """Merge one layer's entries; returns how many entries it had."""
+    def apply(
+        self,
+        entries: Iterable[TarEntry],
+        digest: str,
+        index: int,
+        *,
+        recheck_budget: bool = False,
+    ) -> int:
+        """Merge one layer's entries; returns how many entries it had.
+
+        ``recheck_budget``: the entries were parsed elsewhere (a layer worker process), so
+        the content budget that :meth:`want` applies while parsing is applied here instead,
+        at the same point of the merge: content that would not have been read is dropped.
+        """
+        max_total = self.max_total if recheck_budget else -1
         tree = self.entries
         tree_get = tree.get
         content = self.content
@@ -204,6 +217,9 @@ class TreeBuilder:
                 xattrs = {}
             elif etype is dir_t and xattrs.get("trusted.overlay.opaque") == b"y":
                 opaque.add(path)
+            data = e.data
+            if data is not None and max_total >= 0 and self._content_bytes + len(data) > max_total:
+                data = None
             old = tree_get(path)
             tree[path] = entry_cls(path, etype, e.mode, e.uid, e.gid, e.size, linkname, xattrs,
                                    digest, index)  # fmt: skip
@@ -211,9 +227,8 @@ class TreeBuilder:
                 if old.type is dir_t and etype is not dir_t:
                     # A non-directory replaces a directory: what was below it is gone.
                     removed.add(path)
-                if path in content and e.data is None:
+                if data is None and path in content:
                     self._content_bytes -= len(content.pop(path))
-            data = e.data
             if data is not None:
                 prev = content.get(path)
                 if prev is not None:
