@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,16 @@ def test_merge_applies_the_capture_budget() -> None:
     tree = builder.tree()
     # a (6) fits; b would make 11: dropped; a replaced by 1 byte (total 1); c fits (total 4)
     assert tree.read("a") == b"1" and tree.read("b") is None and tree.read("c") == b"123"
+
+
+def test_merge_error_stops_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error found while merging (here a hardlink to a path no layer has) is raised
+    while later workers may still be running or writing; none is left behind."""
+    big = [Entry(f"d/f{i}", data=b"x" * 100) for i in range(20_000)]
+    layers = [[Entry("d", "dir")], [Entry("bad", "hardlink", linkname="missing")], big, big]
+    write_image(str(tmp_path / "img"), layers, default_config())
+    monkeypatch.setenv("UNROOT_SCAN_WORKERS", "2")
+    with pytest.raises(InputError, match="hardlink 'bad' points to 'missing'"):
+        open_image(f"oci:{tmp_path / 'img'}")
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child of this process is left, not even a zombie

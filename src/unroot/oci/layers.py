@@ -173,8 +173,14 @@ Row = tuple[
 ]
 
 
-def _layer_rows(builder: TreeBuilder, spec: LayerSpec, index: int, limits: Limits) -> list[Row]:
-    """In a worker: one layer's entries as plain tuples, content included where wanted.
+BATCH = 4096
+"""Entries per pickled batch: the worker keeps its layer as compact pickles (~100 bytes per
+entry), and the parent holds only one unpickled batch at a time while merging."""
+
+
+def _layer_rows(builder: TreeBuilder, spec: LayerSpec, index: int, limits: Limits) -> list[bytes]:
+    """In a worker: one layer's entries as pickled batches of plain tuples, content included
+    where wanted.
 
     The worker cannot know the parent's capture budget when its turn comes, so it captures
     what the predicate selects within a budget of its own (``max_total`` for this layer,
@@ -200,47 +206,66 @@ def _layer_rows(builder: TreeBuilder, spec: LayerSpec, index: int, limits: Limit
         used = grown
         return True
 
-    rows: list[Row] = []
+    batches: list[bytes] = []
 
     def consume(entries: Iterator[TarEntry]) -> None:
+        rows: list[Row] = []
         append = rows.append
         for e in entries:
             append((e.name, e.type, e.mode, e.uid, e.gid, e.size, e.linkname, e.xattrs,
                     e.devmajor, e.devminor, e.data))  # fmt: skip
+            if len(rows) >= BATCH:
+                batches.append(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+                rows.clear()
+        if rows:
+            batches.append(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
 
     _stream_layer(spec, index, limits, want, builder.max_file, consume)
-    return rows
+    return batches
 
 
-def _entries(rows: list[Row]) -> Iterator[TarEntry]:
-    for row in rows:
-        entry = TarEntry(*row[:10])
-        entry.data = row[10]
-        yield entry
+def _entries(batches: Iterator[list[Row]]) -> Iterator[TarEntry]:
+    for rows in batches:
+        for row in rows:
+            entry = TarEntry(*row[:10])
+            entry.data = row[10]
+            yield entry
+
+
+def _frame(data: bytes) -> bytes:
+    return len(data).to_bytes(8, "little") + data
 
 
 def _fork_layer(
     builder: TreeBuilder, spec: LayerSpec, index: int, limits: Limits
 ) -> tuple[int, int]:
+    """Start a worker for one layer. It writes, once the layer is done: a status frame
+    (``ok`` with the batch count, or the error), then the batches; each frame is an 8-byte
+    length and a pickle."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the worker; its results are checked by the parent
         code = 1
         try:
             os.close(read_fd)
-            result: tuple[str, Any]
+            batches: list[bytes] = []
+            status: tuple[str, Any]
             try:
-                result = ("ok", _layer_rows(builder, spec, index, limits))
+                batches = _layer_rows(builder, spec, index, limits)
+                status = ("ok", len(batches))
             except UnrootError as exc:
-                result = ("error", exc)
+                status = ("error", exc)
             except BaseException as exc:
-                result = ("crash", f"{type(exc).__name__}: {exc}")
+                status = ("crash", f"{type(exc).__name__}: {exc}")
             try:
-                payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                head = pickle.dumps(status, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception as exc:
-                payload = pickle.dumps(("crash", f"unpicklable result: {exc}"))
+                head = pickle.dumps(("crash", f"unpicklable result: {exc}"))
+                batches = []
             with os.fdopen(write_fd, "wb") as out:
-                out.write(payload)
+                out.write(_frame(head))
+                for batch in batches:
+                    out.write(_frame(batch))
             code = 0
         finally:
             os._exit(code)
@@ -248,22 +273,23 @@ def _fork_layer(
     return pid, read_fd
 
 
-def _collect(pid: int, read_fd: int) -> Any:
-    chunks: list[bytes] = []
-    try:
-        while data := os.read(read_fd, 1 << 20):
-            chunks.append(data)
-    finally:
-        os.close(read_fd)
-        os.waitpid(pid, 0)
-    if not chunks:
+def _read_frame(fh: Any) -> bytes:
+    size = int.from_bytes(fh.read(8) or b"\0" * 8, "little")
+    data: bytes = fh.read(size)
+    if len(data) != size or not size:
         raise RuntimeError("layer worker died without a result")
-    status, value = pickle.loads(b"".join(chunks))
+    return data
+
+
+def _batches(fh: Any) -> Iterator[list[Row]]:
+    """A worker's batches, one at a time; its error is raised before any entry."""
+    status, value = pickle.loads(_read_frame(fh))
     if status == "error":
         raise value
     if status != "ok":
         raise RuntimeError(f"layer worker failed: {value}")
-    return value
+    for _ in range(value):
+        yield pickle.loads(_read_frame(fh))
 
 
 def _scan_parallel(
@@ -285,9 +311,12 @@ def _scan_parallel(
             if progress is not None:
                 progress(index, total, spec.info)
             pid, read_fd = running.pop(index)
-            rows: list[Row] = _collect(pid, read_fd)
-            builder.apply(_entries(rows), spec.info.digest, index, recheck_budget=True)
-            del rows
+            fh = os.fdopen(read_fd, "rb")
+            try:
+                builder.apply(_entries(_batches(fh)), spec.info.digest, index, recheck_budget=True)
+            finally:
+                fh.close()  # a worker still writing gets EPIPE and exits
+                os.waitpid(pid, 0)
     finally:
         for pid, read_fd in running.values():
             with contextlib.suppress(ProcessLookupError):
