@@ -7,6 +7,7 @@ model does not import the readers.
 
 Modules, one job each: ``tarstream`` (tar headers), ``decompress`` (gzip/zstd/none, digest,
 bomb guard), ``tree`` (whiteouts, hostile entries, capture), ``layers`` (one pass over all
-layers), ``layout`` / ``archive`` / ``skopeo`` (finding manifest, config and blobs),
-``blobs`` (directory or in-place tar), ``config``, ``platform``, ``jsonio``, ``writer``.
+layers; big images two layers at a time in forked workers), ``layout`` / ``archive`` /
+``skopeo`` (finding manifest, config and blobs), ``blobs`` (directory or in-place tar),
+``config``, ``platform``, ``jsonio``, ``writer``.
 """
