@@ -67,6 +67,22 @@ class ConfigSource:
         return [p for p in self.known() if p.startswith(d) and "/" not in p[len(d) :]]
 
 
+def open_config(src: ConfigSource, path: str, files: list[str]) -> str | None:
+    """Text of ``path`` for a parser, or None when it was read already, is unknown, or the
+    include budget (MAX_FILES) is spent; records the path in ``files`` (the daemon's list).
+
+    Every parser starts a file this way, so include loops and huge conf.d folders stop in one
+    place.
+    """
+    if path in files or len(files) >= MAX_FILES:
+        return None
+    text = src.read(path)
+    if text is None:
+        return None
+    files.append(path)
+    return text
+
+
 def logical_lines(
     text: str, *, comment: str = "#", continuation: bool = False
 ) -> Iterator[tuple[int, str]]:

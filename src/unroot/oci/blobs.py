@@ -15,6 +15,7 @@ import tarfile
 from typing import BinaryIO, Protocol
 
 from unroot.errors import InputError
+from unroot.oci.model import normalise
 
 MAX_JSON = 4 * 1024 * 1024
 """Largest index, manifest, config or docker manifest.json accepted."""
@@ -171,9 +172,9 @@ class TarSource:
                 base = key.rsplit("/", 1)[0] if "/" in key else ""
                 target = info.linkname
                 joined = target if target.startswith("/") or not base else f"{base}/{target}"
-                key = _normalise(joined)
+                key = normalise(joined)
             elif info.islnk():
-                key = _normalise(info.linkname)
+                key = normalise(info.linkname)
             else:
                 return None
         return None
@@ -199,16 +200,3 @@ class TarSource:
 
     def close(self) -> None:
         self._fh.close()
-
-
-def _normalise(path: str) -> str:
-    out: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if out:
-                out.pop()
-            continue
-        out.append(part)
-    return "/".join(out)

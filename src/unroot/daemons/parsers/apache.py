@@ -10,7 +10,7 @@ import posixpath
 import re
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting, split_addr_port
-from unroot.daemons.source import MAX_FILES, ConfigSource, logical_lines, resolve
+from unroot.daemons.source import ConfigSource, logical_lines, open_config, resolve
 
 _ENVVAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _EXPORT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
@@ -50,12 +50,9 @@ def _expand(word: str, variables: dict[str, str]) -> str:
 def _parse_file(
     src: ConfigSource, path: str, cfg: DaemonConfig, variables: dict[str, str], root: list[str]
 ) -> None:
-    if path in cfg.files or len(cfg.files) >= MAX_FILES:
-        return
-    text = src.read(path)
+    text = open_config(src, path, cfg.files)
     if text is None:
         return
-    cfg.files.append(path)
     for line, stmt in logical_lines(text, continuation=True):
         if stmt.startswith("<"):
             continue

@@ -10,7 +10,7 @@ import posixpath
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting
 from unroot.daemons.parsers._braces import statements
-from unroot.daemons.source import MAX_FILES, ConfigSource, resolve
+from unroot.daemons.source import ConfigSource, open_config, resolve
 
 DEFAULT_PORT = 53
 
@@ -23,12 +23,9 @@ def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
 
 
 def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
-    if path in cfg.files or len(cfg.files) >= MAX_FILES:
-        return
-    text = src.read(path)
+    text = open_config(src, path, cfg.files)
     if text is None:
         return
-    cfg.files.append(path)
     for st in statements(text, slash_comments=True):
         if not st.words:
             continue

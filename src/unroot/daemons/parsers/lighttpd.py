@@ -6,7 +6,7 @@ import posixpath
 import re
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting, split_addr_port
-from unroot.daemons.source import MAX_FILES, ConfigSource, logical_lines, resolve
+from unroot.daemons.source import ConfigSource, logical_lines, open_config, resolve
 
 _ASSIGN = re.compile(r"^([A-Za-z0-9_.-]+)\s*(\+?=|:=)\s*(.*)$")
 _SOCKET = re.compile(r'^\$SERVER\["socket"\]\s*==\s*"([^"]*)"')
@@ -21,12 +21,9 @@ def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
 
 
 def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig, base: str) -> None:
-    if path in cfg.files or len(cfg.files) >= MAX_FILES:
-        return
-    text = src.read(path)
+    text = open_config(src, path, cfg.files)
     if text is None:
         return
-    cfg.files.append(path)
     for line, stmt in logical_lines(text):
         sock = _SOCKET.match(stmt)
         if sock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting
-from unroot.daemons.source import MAX_FILES, ConfigSource, logical_lines
+from unroot.daemons.source import ConfigSource, logical_lines, open_config
 
 DEFAULT_PORT = 3306
 _SERVER_SECTIONS = ("mysqld", "server", "mariadb", "mariadbd", "mysqld_safe", "galera")
@@ -23,12 +23,9 @@ def _is_server(section: str) -> bool:
 
 
 def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
-    if path in cfg.files or len(cfg.files) >= MAX_FILES:
-        return
-    text = src.read(path)
+    text = open_config(src, path, cfg.files)
     if text is None:
         return
-    cfg.files.append(path)
     section = ""
     for line, stmt in logical_lines(text, comment="#;"):
         if stmt.startswith("!include "):

@@ -6,7 +6,7 @@ import posixpath
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting, split_addr_port
 from unroot.daemons.parsers._braces import statements
-from unroot.daemons.source import MAX_FILES, ConfigSource, resolve
+from unroot.daemons.source import ConfigSource, open_config, resolve
 
 _TEMP = (
     "client_body_temp_path",
@@ -26,12 +26,9 @@ def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
 def _parse_file(
     src: ConfigSource, path: str, cfg: DaemonConfig, prefix: str, outer: tuple[str, ...]
 ) -> None:
-    if path in cfg.files or len(cfg.files) >= MAX_FILES:
-        return
-    text = src.read(path)
+    text = open_config(src, path, cfg.files)
     if text is None:
         return
-    cfg.files.append(path)
     server_has_listen: list[bool] = []
     server_line = 0
     for st in statements(text):

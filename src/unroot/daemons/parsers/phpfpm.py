@@ -10,7 +10,7 @@ import posixpath
 import re
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting, split_addr_port
-from unroot.daemons.source import MAX_FILES, ConfigSource, logical_lines, resolve
+from unroot.daemons.source import ConfigSource, logical_lines, open_config, resolve
 
 _KV = re.compile(r"^([A-Za-z_.\[\]]+)\s*=\s*(.*)$")
 
@@ -28,12 +28,9 @@ def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
 
 
 def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig, prefix: str) -> None:
-    if path in cfg.files or len(cfg.files) >= MAX_FILES:
-        return
-    text = src.read(path)
+    text = open_config(src, path, cfg.files)
     if text is None:
         return
-    cfg.files.append(path)
     for line, stmt in logical_lines(text, comment=";#"):
         if stmt.startswith("["):
             continue

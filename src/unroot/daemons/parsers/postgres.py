@@ -10,7 +10,7 @@ import posixpath
 import re
 
 from unroot.daemons.model import DaemonConfig, Listen
-from unroot.daemons.source import MAX_FILES, ConfigSource, logical_lines
+from unroot.daemons.source import ConfigSource, logical_lines, open_config
 
 DEFAULT_PORT = 5432
 _KV = re.compile(r"^([A-Za-z_.]+)\s*=?\s*(.*)$")
@@ -31,12 +31,9 @@ def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
 
 
 def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
-    if path in cfg.files or len(cfg.files) >= MAX_FILES:
-        return
-    text = src.read(path)
+    text = open_config(src, path, cfg.files)
     if text is None:
         return
-    cfg.files.append(path)
     base = posixpath.dirname(path)
     for line, stmt in logical_lines(text):
         m = _KV.match(stmt)

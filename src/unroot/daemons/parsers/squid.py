@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting, split_addr_port
-from unroot.daemons.source import MAX_FILES, ConfigSource, logical_lines
+from unroot.daemons.source import ConfigSource, logical_lines, open_config
 
 DEFAULT_PORT = 3128
 
@@ -17,12 +17,9 @@ def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
 
 
 def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
-    if path in cfg.files or len(cfg.files) >= MAX_FILES:
-        return
-    text = src.read(path)
+    text = open_config(src, path, cfg.files)
     if text is None:
         return
-    cfg.files.append(path)
     for line, stmt in logical_lines(text):
         words = stmt.split()
         key, args = words[0], words[1:]
