@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from unroot.findings import Evidence
-from unroot.oci.model import FileEntry
+from typing import TYPE_CHECKING
+
+from unroot.findings import Evidence, Finding
+from unroot.oci.model import FileEntry, normalise
+
+if TYPE_CHECKING:
+    from unroot.rules.base import Rule
+    from unroot.scan.context import ImageContext
 
 ARBITRARY_UID = 1000000000
 """Lowest UID OpenShift's restricted SCC hands out (namespace ranges start here)."""
@@ -63,3 +69,26 @@ DIR_FIX = (
     "'RUN mkdir -p {path} && chgrp -R 0 {path} && chmod -R g=u {path}' "
     "(or 'COPY --chown=1001:0' plus 'chmod g=u')."
 )
+
+
+def unwritable_dir_finding(
+    rule: Rule, ctx: ImageContext, what: str, field: str, raw: str
+) -> Finding | None:
+    """The finding for a config-declared directory (WORKDIR, VOLUME) that an arbitrary UID
+    with GID 0 cannot write, or None when it can (or the path is the root)."""
+    path = normalise(raw)
+    if not path:
+        return None
+    found = ctx.entry(path)
+    problem = dir_problem(found)
+    if problem is None:
+        return None
+    evidence = [Evidence(field=field, value=raw)]
+    if found is not None:
+        evidence.append(file_evidence(found))
+    return rule.finding(
+        f"{what} /{path} {problem}",
+        *evidence,
+        fix=DIR_FIX.format(path="/" + path),
+        data={"path": "/" + path},
+    )

@@ -4,31 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from unroot.findings import Category, Evidence, Finding, Severity
-from unroot.oci.model import normalise
+from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
-from unroot.rules.image._util import DIR_FIX, dir_problem, file_evidence
+from unroot.rules.image._util import unwritable_dir_finding
 from unroot.scan.context import ImageContext
 
 
 def check(ctx: ImageContext) -> Iterator[Finding]:
-    workdir = ctx.image.config.working_dir
-    path = normalise(workdir)
-    if not path:
-        return
-    found = ctx.entry(path)
-    problem = dir_problem(found)
-    if problem is None:
-        return
-    evidence = [Evidence(field="config.WorkingDir", value=workdir)]
+    config = ctx.image.config
+    found = unwritable_dir_finding(RULE, ctx, "WORKDIR", "config.WorkingDir", config.working_dir)
     if found is not None:
-        evidence.append(file_evidence(found))
-    yield RULE.finding(
-        f"WORKDIR /{path} {problem}",
-        *evidence,
-        fix=DIR_FIX.format(path="/" + path),
-        data={"path": "/" + path},
-    )
+        yield found
 
 
 RULE = Rule(

@@ -4,31 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from unroot.findings import Category, Evidence, Finding, Severity
-from unroot.oci.model import normalise
+from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
-from unroot.rules.image._util import DIR_FIX, dir_problem, file_evidence
+from unroot.rules.image._util import unwritable_dir_finding
 from unroot.scan.context import ImageContext
 
 
 def check(ctx: ImageContext) -> Iterator[Finding]:
     for volume in sorted(set(ctx.image.config.volumes)):
-        path = normalise(volume)
-        if not path:
-            continue
-        found = ctx.entry(path)
-        problem = dir_problem(found)
-        if problem is None:
-            continue
-        evidence = [Evidence(field="config.Volumes", value=volume)]
+        found = unwritable_dir_finding(RULE, ctx, "VOLUME", "config.Volumes", volume)
         if found is not None:
-            evidence.append(file_evidence(found))
-        yield RULE.finding(
-            f"VOLUME /{path} {problem}",
-            *evidence,
-            fix=DIR_FIX.format(path="/" + path),
-            data={"path": "/" + path},
-        )
+            yield found
 
 
 RULE = Rule(
