@@ -15,8 +15,9 @@ def check(analysis: DaemonAnalysis) -> Iterator[Finding]:
         target = p.path if p.is_dir or issue.checked == p.path else issue.checked
         owner = f"{issue.uid}:{issue.gid} mode {issue.mode & 0o7777:04o}"
         where = "its command line" if p.file == "argv" else f"{p.file}:{p.line}"
+        source = p.kind if p.kind == p.directive else f"{p.kind}, {p.directive}"
         yield RULE.finding(
-            f"{issue.daemon} writes {p.path} ({p.kind}, {p.directive}, {where}); "
+            f"{issue.daemon} writes {p.path} ({source}, {where}); "
             f"{issue.checked} is owned by {owner} and not writable by group 0",
             Evidence(
                 file=None if p.file == "argv" else p.file,
