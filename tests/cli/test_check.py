@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from unroot.oci import writer as oci_writer
+
 MANIFEST = """\
 # Source: demo/templates/all.yaml
 apiVersion: v1
@@ -332,13 +334,12 @@ def test_directory_input_and_unknown_profiles(tmp_path: Path) -> None:
 
 
 def test_image_scan_combines_run_as_non_root_with_named_user(tmp_path: Path) -> None:
-    writer = pytest.importorskip("unroot.oci.writer")
     layout = tmp_path / "img"
     passwd = b"root:x:0:0::/root:/bin/sh\napp:x:1000:0::/home/app:/bin/sh\n"
-    writer.write_image(
+    oci_writer.write_image(
         str(layout),
-        [[writer.Entry("etc", type="dir"), writer.Entry("etc/passwd", data=passwd)]],
-        writer.default_config(User="app"),
+        [[oci_writer.Entry("etc", type="dir"), oci_writer.Entry("etc/passwd", data=passwd)]],
+        oci_writer.default_config(User="app"),
     )
     ref = f"oci:{layout}:latest"
     text = (

@@ -12,8 +12,6 @@ import pytest
 from hostile_cases import CASES
 from ocikit import member, raw_tar, write_raw_image
 
-pytest.importorskip("unroot.cli.scan")
-
 
 def listing(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))

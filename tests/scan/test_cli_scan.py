@@ -17,8 +17,6 @@ from unroot.cli import cli
 from unroot.cli.scan import classify
 from unroot.errors import UsageError
 
-pytest.importorskip("unroot.oci.load", reason="the image reader (unroot.oci.load) is missing")
-
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(cli, ["scan", *args], catch_exceptions=False)
@@ -173,7 +171,6 @@ def test_classify_dockerfiles_and_names(tmp_path: Path) -> None:
 
 
 def test_dockerfile_target_is_routed_to_the_dockerfile_scan(tmp_path: Path) -> None:
-    pytest.importorskip("unroot.dockerfile.scan", reason="Dockerfile scanning not built yet")
     dockerfile = tmp_path / "Containerfile"
     dockerfile.write_text("FROM scratch\nEXPOSE 80\n")
     code, data = run_json(str(dockerfile))

@@ -4,7 +4,6 @@ need root. Wiring only: classification of the arguments, progress, output and ex
 
 from __future__ import annotations
 
-import importlib
 import io
 import os
 import sys
@@ -63,16 +62,9 @@ def _is_tar(path: Path) -> bool:
 
 
 def _scan_dockerfile(path: str, target: str | None, platform: str | None) -> Target:
-    try:
-        module = importlib.import_module("unroot.dockerfile.scan")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("unroot.dockerfile.scan", "unroot.dockerfile"):
-            raise UsageError("Dockerfile scanning is not available") from None
-        raise
-    result = module.scan_dockerfile(path, target=target, platform=platform)
-    if not isinstance(result, Target):
-        raise TypeError("scan_dockerfile did not return a Target")
-    return result
+    from unroot.dockerfile.scan import scan_dockerfile  # imported late: image scans skip it
+
+    return scan_dockerfile(path, target=target, platform=platform)
 
 
 @contextmanager

@@ -42,12 +42,10 @@ def _list(value: object) -> list[str] | None:
 
 def entrypoint_findings(ctx: DockerfileContext) -> list[Finding]:
     """Script and daemon rule findings for what the final image starts."""
-    try:
-        from unroot.shell.entrypoint import analyze_entrypoint
-    except ImportError:  # pragma: no cover - present in every installed version
-        return []
+    from unroot.daemons.analyze import analyze_files
     from unroot.dockerfile.contextfiles import ContextFiles
     from unroot.rules.base import run_rules
+    from unroot.shell.entrypoint import analyze_entrypoint
 
     read_file = ContextFiles(ctx)
     entrypoint, cmd = entry_argv(ctx)
@@ -56,10 +54,6 @@ def entrypoint_findings(ctx: DockerfileContext) -> list[Finding]:
     out: list[Finding] = []
     analysis = analyze_entrypoint(entrypoint, cmd, read_file, env, user=user, workdir=_workdir(ctx))
     out += run_rules("script", analysis)
-    try:
-        from unroot.daemons.analyze import analyze_files
-    except ImportError:  # pragma: no cover
-        return out
     ordered = sorted(analysis.programs, key=lambda p: p.main)  # main process last
     from unroot.dockerfile.basefiles import WithBaseIncludes
 

@@ -10,21 +10,20 @@ Three rule kinds look at an image, each through its own context:
 - ``daemon`` rules read the daemon-config analysis (``unroot.daemons.analyze.analyze_image``,
   given the image and the entrypoint analysis).
 
-The analysers of the last two are imported lazily and skipped when not installed, so the image
-scan works with whatever rule packages exist.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
+from unroot.daemons.analyze import analyze_image as analyze_daemons
 from unroot.findings import Finding, Target
 from unroot.oci.model import Image, LayerInfo
 from unroot.rules.base import run_rules
 from unroot.scan.context import ImageContext, build_context
 from unroot.scan.verdict import decide
+from unroot.shell.entrypoint import analyze_image as analyze_entrypoint
 
 Progress = Callable[[int, int, LayerInfo], None]
 
@@ -46,26 +45,10 @@ def scan_image(image: Image) -> Target:
 def rule_findings(ctx: ImageContext) -> list[Finding]:
     """Findings of the image, script and daemon rules, in that order."""
     findings = run_rules("image", ctx)
-    analysis = _optional("unroot.shell.entrypoint", "analyze_image")
-    if analysis is None:
-        return findings
-    entry = analysis(ctx.image)
+    entry = analyze_entrypoint(ctx.image)
     findings += run_rules("script", entry)
-    analyze_daemons = _optional("unroot.daemons.analyze", "analyze_image")
-    if analyze_daemons is not None:
-        findings += run_rules("daemon", analyze_daemons(ctx.image, entry))
+    findings += run_rules("daemon", analyze_daemons(ctx.image, entry))
     return findings
-
-
-def _optional(module_name: str, attribute: str) -> Any:
-    """``module.attribute`` if that module exists (another analyser may not be built yet)."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and module_name.startswith(exc.name):
-            return None
-        raise
-    return getattr(module, attribute, None)
 
 
 def ready_reasons(ctx: ImageContext) -> list[str]:

@@ -12,9 +12,9 @@ bashlex. Tried both on the constructs entrypoints use:
   0.07 ms for a 25-line entrypoint (bashlex 0.03 ms when it does not fail), well under the cost
   of walking the tree in Python either way.
 
-What tree-sitter cannot parse (inside ``ERROR`` nodes), and all input when the grammar is not
-importable, goes to a tolerant line-based tokenizer (``shlex`` per logical line, backslash
-continuations joined, unterminated quotes tolerated), so :func:`parse_commands` never raises.
+What tree-sitter cannot parse (inside ``ERROR`` nodes) goes to a tolerant line-based tokenizer
+(``shlex`` per logical line, backslash continuations joined, unterminated quotes tolerated), so
+:func:`parse_commands` never raises.
 """
 
 from __future__ import annotations
@@ -51,12 +51,10 @@ _SKIP_LINE = frozenset({"for", "case", "select", "function", "esac", ";;"})
 
 @cache
 def _parser() -> Any:
-    """The tree-sitter parser, or None when the grammar is not installed."""
-    try:
-        import tree_sitter
-        import tree_sitter_bash
-    except ImportError:  # pragma: no cover - the dependency is installed in every environment
-        return None
+    """The tree-sitter parser, built once (loading the grammar is the costly part)."""
+    import tree_sitter
+    import tree_sitter_bash
+
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 
@@ -75,8 +73,6 @@ def parse_commands(
         script = script[: cut if cut > 0 else MAX_INPUT]
     script = _UNSAFE.sub("?", script.replace("\x00", " "))
     parser = _parser()
-    if parser is None:
-        return _fallback(script, line_offset, _function, _nesting)
     src = script.encode("utf-8", "replace")
     tree = parser.parse(src)
     walker = _Walker(src, line_offset, _nesting)

@@ -229,22 +229,15 @@ def new_yaml() -> Any:
 
 
 def _composer() -> tuple[Any, type[Exception], type[Exception]]:
-    """(compose(text) -> node, marked error class, base error class) of the fastest backend."""
-    try:
-        import yaml as pyyaml
+    """(compose(text) -> node, marked error class, base error class): PyYAML's C composer."""
+    import yaml as pyyaml
 
-        loader = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+    loader = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
 
-        def compose(text: str) -> Any:
-            return pyyaml.compose(text, Loader=loader)
+    def compose(text: str) -> Any:
+        return pyyaml.compose(text, Loader=loader)
 
-        return compose, pyyaml.MarkedYAMLError, pyyaml.YAMLError
-    except ImportError:  # pragma: no cover - PyYAML is normally installed
-        from ruamel.yaml import YAML
-        from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-        rt = YAML(typ="safe", pure=True)
-        return rt.compose, MarkedYAMLError, YAMLError
+    return compose, pyyaml.MarkedYAMLError, pyyaml.YAMLError
 
 
 def parse_chunk(chunk: Chunk, file: str) -> Any:

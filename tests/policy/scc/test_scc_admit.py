@@ -10,6 +10,7 @@ import pytest
 
 from unroot.errors import InputError, UsageError
 from unroot.policy import jsonpatch
+from unroot.policy.psa import evaluate
 from unroot.policy.scc import PROFILE_ANNOTATION, admit, builtin_profiles
 from unroot.policy.uidrange import UIDRange, parse_range
 
@@ -67,11 +68,10 @@ def test_openshift_restricted_v2_mutation() -> None:
 
 
 def test_mutated_pod_passes_pod_security_restricted_latest() -> None:
-    psa = pytest.importorskip("unroot.policy.psa")
     obj = pod()
-    assert not psa.evaluate(obj, "restricted", "latest").allowed
+    assert not evaluate(obj, "restricted", "latest").allowed
     decision = admit(obj, profiles=PROFILES, uid_range=parse_range(RANGE_TEXT))
-    assert psa.evaluate(patched(obj, decision.patch), "restricted", "latest").allowed
+    assert evaluate(patched(obj, decision.patch), "restricted", "latest").allowed
 
 
 def test_root_pod_denied_naming_field_and_range() -> None:
@@ -276,8 +276,7 @@ def test_workload_patch_targets_the_pod_template(kind: str, wrap: Any) -> None:
         "value": "restricted-v2",
     } in decision.patch
     out = patched(obj, decision.patch)
-    psa = pytest.importorskip("unroot.policy.psa")
-    assert psa.evaluate(out, "restricted", "latest").allowed
+    assert evaluate(out, "restricted", "latest").allowed
 
 
 def test_namespace_annotation_beats_flag_range() -> None:
