@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,6 +13,8 @@ from typing import Any
 import pytest
 
 from unroot.runtime.podman import Podman
+
+from .images import NONROOT, PRIVILEGED, example_files
 
 Report = dict[str, Any]
 Scanner = Callable[..., "ScanResult"]
@@ -60,3 +63,24 @@ def scan(podman: Podman, repo_root: Path) -> Scanner:
         return ScanResult(proc.returncode, report, proc.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def nginx_image(build_image: Callable[..., str], repo_root: Path) -> str:
+    containerfile, files = example_files(repo_root / "examples" / "nginx")
+    instructions = [
+        line.split()[0] for line in containerfile.splitlines() if re.match(r"[A-Z]", line)
+    ]
+    assert "USER" not in instructions and "EXPOSE 80" in containerfile
+    assert b"listen 80;" in files["site.conf"]
+    return build_image("nginx", containerfile, files)
+
+
+@pytest.fixture(scope="session")
+def nonroot_image(build_image: Callable[..., str]) -> str:
+    return build_image("nonroot", NONROOT)
+
+
+@pytest.fixture(scope="session")
+def privileged_image(build_image: Callable[..., str]) -> str:
+    return build_image("suid-setcap", PRIVILEGED)

@@ -6,11 +6,7 @@ not), the port it exposes, the files it makes setuid or gives capabilities.
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import json
-import re
-import tarfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,64 +16,9 @@ import pytest
 from unroot.runtime.podman import Podman
 
 from .conftest import ScanResult
+from .images import CAP_PATH, SUID_PATH, layer_positions, normalise_layers
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
-
-DEBIAN = "localhost/unroot-base/debian:bookworm"
-
-
-def example_files(directory: Path) -> tuple[str, dict[str, str | bytes]]:
-    files: dict[str, str | bytes] = {
-        str(p.relative_to(directory)): p.read_bytes()
-        for p in sorted(directory.rglob("*"))
-        if p.is_file() and p.name not in ("Containerfile", "README.md")
-    }
-    return (directory / "Containerfile").read_text(), files
-
-
-def layer_positions(saved: Path) -> dict[str, int]:
-    """Layer digest (blob digest and diff_id) -> position, read from the saved image itself.
-
-    docker-archive names layers by their uncompressed digest, oci-archive by the compressed
-    blob digest, so the same layer has two names; its position in the image is the same.
-    """
-    with contextlib.ExitStack() as stack:
-        if saved.is_dir():
-
-            def load(name: str) -> Any:
-                return json.loads((saved / name).read_text())
-
-        else:
-            tar = stack.enter_context(tarfile.open(saved))
-
-            def load(name: str) -> Any:
-                member = tar.extractfile(name)
-                assert member is not None, name
-                return json.load(member)
-
-        try:
-            manifest = load("manifest.json")[0]  # docker-archive
-        except (KeyError, FileNotFoundError):
-            digest = load("index.json")["manifests"][0]["digest"]  # OCI layout / archive
-            manifest = load("blobs/sha256/" + digest.split(":", 1)[1])
-            blobs = [layer["digest"] for layer in manifest["layers"]]
-            config = load("blobs/sha256/" + manifest["config"]["digest"].split(":", 1)[1])
-        else:
-            layers = manifest["Layers"]
-            blobs = ["sha256:" + Path(layer).name.removesuffix(".tar") for layer in layers]
-            config = load(manifest["Config"])
-    positions = {digest: i for i, digest in enumerate(blobs)}
-    positions.update({digest: i for i, digest in enumerate(config["rootfs"]["diff_ids"])})
-    return positions
-
-
-def normalise_layers(findings: list[dict[str, Any]], positions: dict[str, int]) -> list[Any]:
-    out = copy.deepcopy(findings)
-    for finding in out:
-        for ev in finding["evidence"]:
-            if "layer" in ev:
-                ev["layer"] = f"layer #{positions[ev['layer']]}"
-    return out
 
 
 def evidence_values(finding: dict[str, Any]) -> list[str]:
@@ -85,17 +26,6 @@ def evidence_values(finding: dict[str, Any]) -> list[str]:
 
 
 # --- nginx from Debian packages, no USER, listen 80 -----------------------------------------
-
-
-@pytest.fixture(scope="module")
-def nginx_image(build_image: Callable[..., str], repo_root: Path) -> str:
-    containerfile, files = example_files(repo_root / "examples" / "nginx")
-    instructions = [
-        line.split()[0] for line in containerfile.splitlines() if re.match(r"[A-Z]", line)
-    ]
-    assert "USER" not in instructions and "EXPOSE 80" in containerfile
-    assert b"listen 80;" in files["site.conf"]
-    return build_image("nginx", containerfile, files)
 
 
 def test_nginx_example_runs_as_root_on_port_80(
@@ -121,27 +51,6 @@ def test_nginx_example_runs_as_root_on_port_80(
 
 # --- OpenShift-style non-root image ---------------------------------------------------------
 
-NONROOT = f"""\
-FROM {DEBIAN}
-RUN useradd --uid 1001 --gid 0 --home-dir /home/app --create-home --shell /bin/sh app \\
- && mkdir -p /srv/app /data \\
- && chgrp -R 0 /home/app /srv/app /data \\
- && chmod -R g=u /home/app /srv/app /data \\
- && chmod g=u /etc/passwd \\
- && find / -xdev -type f -perm /6000 -exec chmod a-s {{}} +
-ENV HOME=/home/app
-WORKDIR /srv/app
-VOLUME /data
-EXPOSE 8080
-USER 1001:0
-CMD ["sleep", "infinity"]
-"""
-
-
-@pytest.fixture(scope="module")
-def nonroot_image(build_image: Callable[..., str]) -> str:
-    return build_image("nonroot", NONROOT)
-
 
 def test_group0_nonroot_image_is_arbitrary_uid_ready(
     nonroot_image: str, podman: Podman, scan: Callable[..., ScanResult], tmp_path: Path
@@ -156,22 +65,6 @@ def test_group0_nonroot_image_is_arbitrary_uid_ready(
 
 
 # --- setuid and file capabilities -----------------------------------------------------------
-
-SUID_PATH = "/usr/local/bin/suid-id"
-CAP_PATH = "/usr/local/bin/bind-true"
-PRIVILEGED = f"""\
-FROM {DEBIAN}
-RUN apt-get update \\
- && apt-get install -y --no-install-recommends libcap2-bin \\
- && rm -rf /var/lib/apt/lists/*
-RUN cp /usr/bin/id {SUID_PATH} && chmod u+s {SUID_PATH} \\
- && cp /usr/bin/true {CAP_PATH} && setcap cap_net_bind_service+ep {CAP_PATH}
-"""
-
-
-@pytest.fixture(scope="module")
-def privileged_image(build_image: Callable[..., str]) -> str:
-    return build_image("suid-setcap", PRIVILEGED)
 
 
 def test_setuid_and_setcap_binaries_are_reported(
