@@ -124,7 +124,7 @@ def table(
 def unroot_answers(labels: Mapping[str, Label]) -> dict[str, Answer]:
     """Run scan_dockerfile on every case (base lookup off: results must not depend on the
     local podman storage)."""
-    from unroot.dockerfile.scan import scan_dockerfile
+    from unroot.pipeline.dockerfile import scan_dockerfile
 
     out: dict[str, Answer] = {}
     for name in labels:

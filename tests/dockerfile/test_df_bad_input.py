@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from unroot.dockerfile.parse import MAX_BYTES
-from unroot.dockerfile.scan import scan_dockerfile
 from unroot.errors import InputError
+from unroot.pipeline.dockerfile import scan_dockerfile
 
 CASES: dict[str, bytes] = {
     "binary": bytes(range(256)) * 16,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from unroot.dockerfile.basefiles import WithBaseIncludes
-from unroot.dockerfile.scan import scan_dockerfile
+from unroot.pipeline.dockerfile import scan_dockerfile
 
 
 def test_stub_only_when_the_dockerfile_adds_to_the_include_dir() -> None:

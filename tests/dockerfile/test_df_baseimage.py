@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from unroot.dockerfile.baseimage import lookup, normalize
-from unroot.dockerfile.scan import scan_dockerfile
 from unroot.findings import Verdict
+from unroot.pipeline.dockerfile import scan_dockerfile
 
 
 @pytest.mark.parametrize(

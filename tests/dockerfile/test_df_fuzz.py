@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unroot.dockerfile.scan import scan_dockerfile
 from unroot.errors import UnrootError
+from unroot.pipeline.dockerfile import scan_dockerfile
 
 WORDS = st.sampled_from(
     [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from unroot.scan.capabilities import CAPABILITY_NAMES, MalformedCapability, decode
+from unroot.image.capabilities import CAPABILITY_NAMES, MalformedCapability, decode
 
 REV1, REV2, REV3 = 0x01000000, 0x02000000, 0x03000000
 EFFECTIVE = 0x000001

@@ -7,8 +7,8 @@ import struct
 from hypothesis import given
 from hypothesis import strategies as st
 
-from unroot.scan.capabilities import CAPABILITY_NAMES, MalformedCapability, decode
-from unroot.scan.users import parse_group, parse_passwd, resolve_user
+from unroot.image.capabilities import CAPABILITY_NAMES, MalformedCapability, decode
+from unroot.image.users import parse_group, parse_passwd, resolve_user
 
 PASSWD = parse_passwd("root:x:0:0::/root:/bin/sh\napp:x:1001:0::/home/app:/bin/sh\n")
 GROUPS = parse_group("root:x:0:\nstaff:x:50:\n")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from unroot.scan.users import parse_group, parse_passwd, resolve_user
+from unroot.image.users import parse_group, parse_passwd, resolve_user
 
 PASSWD = parse_passwd(
     "root:x:0:0:root:/root:/bin/sh\n"

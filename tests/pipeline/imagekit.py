@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from unroot.findings import Finding
+from unroot.image.context import build_context
 from unroot.oci.model import EntryType, FileEntry, FileTree, Image, ImageConfig, LayerInfo
 from unroot.rules.base import get_rule
-from unroot.scan.context import build_context
 
 LAYER_A = "sha256:" + "a" * 64
 LAYER_B = "sha256:" + "b" * 64

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from unroot.dockerfile.scan import scan_dockerfile
 from unroot.findings import Verdict
+from unroot.pipeline.dockerfile import scan_dockerfile
 
 
 def _scan(tmp_path: Path, text: str, **files: str) -> tuple[Verdict, list[str]]:

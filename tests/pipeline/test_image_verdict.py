@@ -4,8 +4,8 @@ import pytest
 from imagekit import directory, entry, make_image
 
 from unroot.findings import Category, Finding, Severity, Verdict
-from unroot.scan.image import scan_image
-from unroot.scan.verdict import decide, is_root
+from unroot.pipeline.image import scan_image
+from unroot.pipeline.image_verdict import decide, is_root
 
 
 def finding(category: Category, severity: Severity, message: str = "m") -> Finding:

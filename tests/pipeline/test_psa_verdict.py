@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from unroot.cli.check_verdict import MAX_INPUT_BYTES, run, verdict_for_stream
+from unroot.pipeline.psa_verdict import MAX_INPUT_BYTES, run, verdict_for_stream
 
 GOOD = b"""
 apiVersion: v1
@@ -125,7 +125,7 @@ def test_run_prints_errors_on_stderr_only() -> None:
 
 def test_import_stays_light() -> None:
     code = (
-        "import sys, unroot.cli.check_verdict as m; "
+        "import sys, unroot.pipeline.psa_verdict as m; "
         "m.verdict_for_stream(b'kind: Pod\\nspec: {containers: []}\\n', 'baseline', 'latest'); "
         "print(sorted(n for n in ('rich', 'ruamel') if n in sys.modules))"
     )

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from unroot.pipeline.rewrite import guess_indent, rewrite, unified_diff, write_atomic
 from unroot.workload.load import load_text
-from unroot.workload.rewrite import guess_indent, rewrite, unified_diff, write_atomic
 
 TEXT = """\
 # leading comment

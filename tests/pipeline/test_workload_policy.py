@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from unroot.findings import Category, Severity, Target, Verdict
+from unroot.pipeline import workload_policy as assess
 from unroot.policy.scc import builtin_profiles
 from unroot.policy.uidrange import parse_range
-from unroot.workload import assess
 from unroot.workload.compose import load_compose
 from unroot.workload.load import load_text
 

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scan"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pipeline"))
 
 from imagekit import LAYER_B, directory, entry, make_image
 from sarifschema import load_sarif_schema
 
 from unroot.findings import Category, Evidence, Finding, Severity, Target, Verdict
-from unroot.scan.image import scan_image
+from unroot.pipeline.image import scan_image
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -52,7 +52,7 @@ def test_file_line_evidence(targets: list[Target]) -> None:
 def test_shared_fix_printed_once() -> None:
     from imagekit import entry, make_image
 
-    from unroot.scan.image import scan_image
+    from unroot.pipeline.image import scan_image
 
     image = make_image([entry(f"usr/bin/s{i}", mode=0o4755) for i in range(4)])
     target = scan_image(image)

@@ -1,7 +1,8 @@
 """``unroot check``: judge Kubernetes / compose workloads against Pod Security or SCC profiles.
 
 Wiring only: inputs come from :mod:`unroot.workload.inputs`, decisions from
-:mod:`unroot.workload.assess`, reports from :mod:`unroot.report`. ``--format verdict`` is the
+:mod:`unroot.pipeline.workload_policy`,
+reports from :mod:`unroot.report`. ``--format verdict`` is the
 conformance runner's contract and is answered before anything heavy is imported (the runner
 starts thousands of processes).
 """
@@ -135,7 +136,7 @@ def check(
 
 
 def _verdict(inputs: tuple[str, ...], level: str, version: str) -> None:
-    from unroot.cli.check_verdict import verdict_for_stream
+    from unroot.pipeline.psa_verdict import verdict_for_stream
     from unroot.workload.load import read_bounded
 
     if inputs not in ((), ("-",)):
@@ -178,9 +179,9 @@ def _run(
 ) -> int:
     from unroot.errors import InputError
     from unroot.findings import Severity, Target, Verdict
+    from unroot.pipeline import workload_policy as assess
     from unroot.policy.scc import DEFAULT_ALLOWED, load_profiles
     from unroot.policy.uidrange import parse_range
-    from unroot.workload import assess
     from unroot.workload.inputs import read_sources
     from unroot.workload.podspec import join_path, pod_spec_of
 
@@ -407,7 +408,7 @@ def _scan_images(spec: Any, cache: dict[str, Any], target: Any) -> dict[str, Any
                 continue
             if ref not in cache:
                 try:
-                    from unroot.scan.image import scan_image_ref
+                    from unroot.pipeline.image import scan_image_ref
 
                     cache[ref] = scan_image_ref(ref)
                 except (UnrootError, OSError) as exc:
@@ -431,7 +432,7 @@ def _apply_fixes(
     write: bool,
     input_errors: int,
 ) -> int:
-    from unroot.workload.rewrite import rewrite, unified_diff, write_atomic
+    from unroot.pipeline.rewrite import rewrite, unified_diff, write_atomic
 
     for si, src in enumerate(sources):
         mine = {ci: ops for (s, ci), ops in patches.items() if s == si}

@@ -62,7 +62,7 @@ def _is_tar(path: Path) -> bool:
 
 
 def _scan_dockerfile(path: str, target: str | None, platform: str | None) -> Target:
-    from unroot.dockerfile.scan import scan_dockerfile  # imported late: image scans skip it
+    from unroot.pipeline.dockerfile import scan_dockerfile  # imported late: image scans skip it
 
     return scan_dockerfile(path, target=target, platform=platform)
 
@@ -164,8 +164,8 @@ def scan(
 
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.
     """
+    from unroot.pipeline.image import scan_image_ref
     from unroot.report import render
-    from unroot.scan.image import scan_image_ref
 
     plan = [classify(arg) for arg in targets]
     results: list[Target] = []

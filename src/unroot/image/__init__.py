@@ -1,1 +1,1 @@
-"""Image scan orchestration: user resolution, rule context, verdict (pure) plus one I/O entry."""
+"""Image facts the rules read: users and groups, file capabilities, the resolved user."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from unroot.oci.model import FileEntry, Image
-from unroot.scan.users import (
+from unroot.image.users import (
     GroupEntry,
     PasswdEntry,
     ResolvedUser,
@@ -13,6 +12,7 @@ from unroot.scan.users import (
     parse_passwd,
     resolve_user,
 )
+from unroot.oci.model import FileEntry, Image
 
 PASSWD_PATH = "etc/passwd"
 GROUP_PATH = "etc/group"

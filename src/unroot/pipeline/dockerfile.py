@@ -1,4 +1,4 @@
-"""``unroot scan Dockerfile|Containerfile|DIR``: parse, analyse stages, run the rules, decide.
+"""The Dockerfile pipeline: parse, build the model of the final image, run the rules, decide.
 
 The directory holding the Dockerfile is the build context: the entrypoint script and daemon
 configs the final image COPYs are read from it and analysed with the same script and daemon
@@ -10,11 +10,18 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from unroot.daemons.analyze import analyze_files
 from unroot.dockerfile.analysis import analyse
+from unroot.dockerfile.basefiles import WithBaseIncludes
 from unroot.dockerfile.context import DockerfileContext
+from unroot.dockerfile.contextfiles import ContextFiles
+from unroot.dockerfile.entry import entry_argv, final_workdir
 from unroot.dockerfile.parse import read_text
 from unroot.errors import InputError
 from unroot.findings import Finding, Severity, Target, Verdict
+from unroot.pipeline.dockerfile_verdict import decide, root_kind
+from unroot.rules.base import run_rules
+from unroot.shell.entrypoint import analyze_entrypoint
 
 NAMES = ("Containerfile", "Dockerfile")
 
@@ -56,9 +63,6 @@ def scan_dockerfile(
 
 
 def target_of(ctx: DockerfileContext) -> Target:
-    from unroot.dockerfile.verdict import decide, root_kind
-    from unroot.rules.base import run_rules
-
     findings = run_rules("dockerfile", ctx)
     findings += _entrypoint_findings(ctx)
     findings = _dedupe(findings)
@@ -101,6 +105,26 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def _entrypoint_findings(ctx: DockerfileContext) -> list[Finding]:
-    from unroot.dockerfile.entry import entrypoint_findings
+    """Script and daemon rule findings for what the final image starts."""
+    read_file = ContextFiles(ctx)
+    entrypoint, cmd = entry_argv(ctx)
+    env = dict(ctx.final.env)
+    user = ctx.user.user.spec if ctx.user.user.is_root is not None else ""
+    out: list[Finding] = []
+    analysis = analyze_entrypoint(
+        entrypoint, cmd, read_file, env, user=user, workdir=final_workdir(ctx)
+    )
+    out += run_rules("script", analysis)
+    ordered = sorted(analysis.programs, key=lambda p: p.main)  # main process last
+    sources = WithBaseIncludes(read_file, read_file.paths)
+    daemon = analyze_files(sources, None, sources.paths, [p.argv for p in ordered], env=env)
+    unseen = {cfg.daemon for cfg in daemon.daemons if not cfg.files}
+    out += [f for f in run_rules("daemon", daemon) if not _guessed(f, unseen)]
+    return out
 
-    return entrypoint_findings(ctx)
+
+def _guessed(finding: Finding, unseen: set[str]) -> bool:
+    """A daemon finding built on the daemon's built-in default while its config file is not
+    in the build context: the config the package installs decides, and it is not visible
+    here (Debian's apache2 ships Listen 80 in a file the Dockerfile may rewrite with sed)."""
+    return bool(finding.data.get("default")) and finding.data.get("daemon") in unseen

@@ -5,7 +5,7 @@ adds the I/O of opening the image reference.
 
 Three rule kinds look at an image, each through its own context:
 
-- ``image`` rules read an :class:`~unroot.scan.context.ImageContext`;
+- ``image`` rules read an :class:`~unroot.image.context.ImageContext`;
 - ``script`` rules read the entrypoint analysis (``unroot.shell.entrypoint.analyze_image``);
 - ``daemon`` rules read the daemon-config analysis (``unroot.daemons.analyze.analyze_image``,
   given the image and the entrypoint analysis).
@@ -19,10 +19,10 @@ from typing import Any
 
 from unroot.daemons.analyze import analyze_image as analyze_daemons
 from unroot.findings import Finding, Target
+from unroot.image.context import ImageContext, build_context
 from unroot.oci.model import Image, LayerInfo
+from unroot.pipeline.image_verdict import decide
 from unroot.rules.base import run_rules
-from unroot.scan.context import ImageContext, build_context
-from unroot.scan.verdict import decide
 from unroot.shell.entrypoint import analyze_image as analyze_entrypoint
 
 Progress = Callable[[int, int, LayerInfo], None]

@@ -20,12 +20,13 @@ from typing import Any
 import pytest
 import yaml
 
-from unroot.cli.check_verdict import verdict_for_stream
+from unroot.pipeline.psa_verdict import verdict_for_stream
 from unroot.policy.psa import evaluate
 
 REPO = Path(__file__).resolve().parents[3]
 CORPUS = REPO.parent / "shared" / "conformance" / "psa"
-VERDICT_CMD = Path(__file__).with_name("verdict_cmd.py")
+VERDICT_CMD = ("-m", "unroot", "check", "--format", "verdict", "-")
+"""The conformance contract, as a user runs it."""
 
 
 def _corpus() -> Path:
@@ -118,7 +119,7 @@ def test_verdict_text_for_every_fixture_at_one_version() -> None:
     [("baseline", []), ("restricted", ["--wrap", "CronJob", "--as-latest"])],
 )
 def test_runner_contract_with_real_processes(level: str, extra: list[str]) -> None:
-    """check.py against the verdict command at v1.37: one process per fixture (~150 in all)."""
+    """check.py against ``unroot check --format verdict`` at v1.37: one process per fixture."""
     proc = subprocess.run(
         [
             sys.executable,
@@ -133,7 +134,7 @@ def test_runner_contract_with_real_processes(level: str, extra: list[str]) -> No
             *extra,
             "--",
             sys.executable,
-            str(VERDICT_CMD),
+            *VERDICT_CMD,
         ],
         capture_output=True,
         text=True,

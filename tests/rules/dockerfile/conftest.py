@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from df_helpers import Scan
 
-from unroot.dockerfile.scan import scan_dockerfile
 from unroot.findings import Finding
+from unroot.pipeline.dockerfile import scan_dockerfile
 
 
 @pytest.fixture

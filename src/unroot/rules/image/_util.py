@@ -8,8 +8,8 @@ from unroot.findings import Evidence, Finding
 from unroot.oci.model import FileEntry, normalise
 
 if TYPE_CHECKING:
+    from unroot.image.context import ImageContext
     from unroot.rules.base import Rule
-    from unroot.scan.context import ImageContext
 
 ARBITRARY_UID = 1000000000
 """Lowest UID OpenShift's restricted SCC hands out (namespace ranges start here)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from unroot.findings import Category, Evidence, Finding, Severity
+from unroot.image.context import ImageContext
 from unroot.rules.base import Rule
-from unroot.scan.context import ImageContext
 
 
 def check(ctx: ImageContext) -> Iterator[Finding]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from unroot.findings import Category, Finding, Severity
+from unroot.image.capabilities import MalformedCapability, decode
+from unroot.image.context import ImageContext
 from unroot.oci.model import EntryType
 from unroot.rules.base import Rule
 from unroot.rules.image._util import file_evidence
-from unroot.scan.capabilities import MalformedCapability, decode
-from unroot.scan.context import ImageContext
 
 XATTR = "security.capability"
 

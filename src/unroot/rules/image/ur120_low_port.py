@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from unroot.findings import Category, Evidence, Finding, Severity
+from unroot.image.context import ImageContext
 from unroot.rules.base import Rule
-from unroot.scan.context import ImageContext
 
 PRIVILEGED_BELOW = 1024
 PROTOCOLS = ("tcp", "udp", "sctp")

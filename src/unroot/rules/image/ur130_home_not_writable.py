@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from unroot.findings import Category, Evidence, Finding, Severity
+from unroot.image.context import ImageContext
 from unroot.oci.model import normalise
 from unroot.rules.base import Rule
 from unroot.rules.image._util import DIR_FIX, dir_problem, file_evidence
-from unroot.scan.context import ImageContext
 
 
 def check(ctx: ImageContext) -> Iterator[Finding]:

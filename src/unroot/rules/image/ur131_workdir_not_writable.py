@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from unroot.findings import Category, Finding, Severity
+from unroot.image.context import ImageContext
 from unroot.rules.base import Rule
 from unroot.rules.image._util import unwritable_dir_finding
-from unroot.scan.context import ImageContext
 
 
 def check(ctx: ImageContext) -> Iterator[Finding]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from unroot.findings import Category, Evidence, Finding, Severity
+from unroot.image.context import PASSWD_PATH, ImageContext
 from unroot.oci.model import FileEntry
 from unroot.rules.base import Rule
 from unroot.rules.image._util import file_evidence
-from unroot.scan.context import PASSWD_PATH, ImageContext
 
 NSS_WRAPPER = "libnss_wrapper.so"
 

@@ -1,0 +1,1 @@
+"""One orchestration per target kind: input -> model -> rules and policy -> Target."""

@@ -1,0 +1,6 @@
+"""Make the image-layout builders of tests/pipeline importable from the CLI tests."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pipeline"))
