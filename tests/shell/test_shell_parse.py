@@ -6,7 +6,7 @@ import os
 
 from unroot.shell.command import Command
 from unroot.shell.parse import parse_commands, shell_c_string
-from unroot.shell.words import program
+from unroot.shell.unwrap import program
 
 
 def line_of(script: str, needle: str) -> int:

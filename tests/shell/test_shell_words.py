@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from unroot.shell.parse import parse_commands
-from unroot.shell.words import flag_value, has_flag, layers, peel, positional, program, unwrap
+from unroot.shell.unwrap import layers, peel, program, unwrap
+from unroot.shell.words import flag_value, has_flag, positional
 
 
 def one(text: str):  # type: ignore[no-untyped-def]

@@ -87,7 +87,7 @@ def _shell_source(dockerfile: Dockerfile, ins: Instruction) -> str | None:
 
 def _with_heredocs(ins: Instruction, commands: list[Command]) -> list[Command]:
     from unroot.shell.parse import parse_commands
-    from unroot.shell.words import program
+    from unroot.shell.unwrap import program
 
     script_runs = not commands or all(program(c) in SHELLS and len(c.argv) <= 2 for c in commands)
     if not script_runs:

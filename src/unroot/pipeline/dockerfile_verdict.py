@@ -103,7 +103,8 @@ def _needs(findings: Sequence[Finding]) -> list[str]:
 
 
 def _regroups_to_zero(ctx: DockerfileContext) -> bool:
-    from unroot.shell.words import basename, unwrap
+    from unroot.shell.unwrap import unwrap
+    from unroot.shell.words import basename
 
     for _stage, ins, scope in ctx.final_instructions():
         owner = ins.flag("chown") if ins.cmd in ("COPY", "ADD") else None

@@ -27,7 +27,8 @@ from unroot.shell.facts import (
     Where,
 )
 from unroot.shell.parse import SHELLS, parse_commands, shell_c_string
-from unroot.shell.words import basename, layers, unwrap
+from unroot.shell.unwrap import layers, unwrap
+from unroot.shell.words import basename
 
 if TYPE_CHECKING:
     from unroot.oci.model import FileEntry, Image

@@ -306,11 +306,11 @@ class _Walker:
         first = basename(cmd.argv[0])
         if first not in SHELLS and not is_wrapper(first):
             return
-        for layer in layers(cmd):
+        for layer in layers(cmd, parse_commands):
             if layer.script:
                 self.out.extend(replace(c, in_function=fn) for c in layer.script)
                 return
-        inner = unwrap(cmd)
+        inner = unwrap(cmd, parse_commands)
         string = shell_c_string(inner)
         if string is None:
             return
@@ -401,7 +401,7 @@ def _fallback(text: str, line_offset: int, fn: str | None, nesting: int) -> list
                 cmd = _fallback_command(current, lineno, stripped, fn, tok == "&")
                 if cmd is not None:
                     out.append(cmd)
-                    string = shell_c_string(unwrap(cmd))
+                    string = shell_c_string(unwrap(cmd, parse_commands))
                     if string is not None and nesting < _MAX_NESTING:
                         for c in _fallback(string, 0, fn, nesting + 1):
                             out.append(replace(c, line=lineno, text=stripped, via_shell_c=True))

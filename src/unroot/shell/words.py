@@ -12,7 +12,7 @@ anything unknown is treated as a flag without a value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from unroot.shell.command import Command
@@ -96,6 +96,12 @@ class Peeled:
 
 
 _Handler = Callable[[Command, str, tuple[str, ...]], Peeled | None]
+
+ScriptParser = Callable[[str], Sequence[Command]]
+"""Parses a shell string into its commands: ``unroot.shell.parse.parse_commands``. Passed in
+rather than imported, because the parser itself peels wrappers to find nested scripts;
+:mod:`unroot.shell.unwrap` binds it for everyone else."""
+_ScriptHandler = Callable[[Command, str, tuple[str, ...], ScriptParser], Peeled | None]
 
 
 def basename(word: str) -> str:
@@ -191,19 +197,23 @@ def _user_group(spec: str) -> tuple[str, str | None]:
 
 def is_wrapper(word: str) -> bool:
     """True if ``word`` names a program :func:`peel` knows (cheap pre-check)."""
-    return basename(word) in _HANDLERS
+    name = basename(word)
+    return name in _HANDLERS or name in _SCRIPT_HANDLERS
 
 
-def peel(cmd: Command) -> Peeled | None:
+def peel(cmd: Command, parse: ScriptParser) -> Peeled | None:
     """Take one wrapper off ``cmd``; None if argv[0] is not a known wrapper."""
     if not cmd.argv:
         return None
     tool = basename(cmd.argv[0])
     args = cmd.argv[1:]
     handler = _HANDLERS.get(tool)
-    if handler is None:
-        return None
-    return handler(cmd, tool, args)
+    if handler is not None:
+        return handler(cmd, tool, args)
+    script_handler = _SCRIPT_HANDLERS.get(tool)
+    if script_handler is not None:
+        return script_handler(cmd, tool, args, parse)
+    return None
 
 
 def _inner(cmd: Command, argv: Iterable[str], extra_assign: Iterable[str] = ()) -> Command:
@@ -354,14 +364,14 @@ def _chroot(cmd: Command, tool: str, args: tuple[str, ...]) -> Peeled | None:
     return _switch(cmd, tool, args[i + 1 :], spec, opts)
 
 
-def _shell_string(cmd: Command, text: str) -> tuple[Command, ...]:
-    from unroot.shell.parse import parse_commands  # local: parse imports this module
-
-    inner = parse_commands(text)
+def _shell_string(cmd: Command, text: str, parse: ScriptParser) -> tuple[Command, ...]:
+    inner = parse(text)
     return tuple(replace(c, line=cmd.line, text=cmd.text, via_shell_c=True) for c in inner)
 
 
-def _su_like(cmd: Command, tool: str, args: tuple[str, ...]) -> Peeled | None:
+def _su_like(
+    cmd: Command, tool: str, args: tuple[str, ...], parse: ScriptParser
+) -> Peeled | None:
     """``su [-] [opts] [USER] [-c STRING]`` and ``runuser`` (which also has ``-u USER CMD``)."""
     value_opts = (
         "-c",
@@ -393,7 +403,7 @@ def _su_like(cmd: Command, tool: str, args: tuple[str, ...]) -> Peeled | None:
     script: tuple[Command, ...] = ()
     inner_argv: tuple[str, ...] = ()
     if string is not None:
-        script = _shell_string(cmd, string)
+        script = _shell_string(cmd, string, parse)
         real = [c for c in script if c.argv]
         inner_argv = real[-1].argv if real else ()
     return Peeled(
@@ -551,7 +561,9 @@ def _start_stop_daemon(cmd: Command, tool: str, args: tuple[str, ...]) -> Peeled
     return replace(p, group=group or p.group, switches_user=p.switches_user or group is not None)
 
 
-def _capsh(cmd: Command, tool: str, args: tuple[str, ...]) -> Peeled | None:
+def _capsh(
+    cmd: Command, tool: str, args: tuple[str, ...], parse: ScriptParser
+) -> Peeled | None:
     opts: list[str] = []
     user: str | None = None
     rest: list[str] = []
@@ -567,7 +579,7 @@ def _capsh(cmd: Command, tool: str, args: tuple[str, ...]) -> Peeled | None:
     script: tuple[Command, ...] = ()
     inner_argv: tuple[str, ...] = ()
     if len(rest) >= 2 and rest[0] == "-c":
-        script = _shell_string(cmd, rest[1])
+        script = _shell_string(cmd, rest[1], parse)
         real = [c for c in script if c.argv]
         inner_argv = real[-1].argv if real else ()
     return Peeled(
@@ -621,12 +633,14 @@ _HANDLERS: dict[str, _Handler] = {
     "s6-applyuidgid": _s6_applyuidgid,
     "setpriv": _setpriv,
     "chroot": _chroot,
-    "su": _su_like,
-    "runuser": _su_like,
     "sudo": _sudo,
     "doas": _doas,
     "chpst": _chpst,
     "start-stop-daemon": _start_stop_daemon,
+}
+_SCRIPT_HANDLERS: dict[str, _ScriptHandler] = {
+    "su": _su_like,
+    "runuser": _su_like,
     "capsh": _capsh,
 }
 
@@ -634,7 +648,7 @@ _HANDLERS: dict[str, _Handler] = {
 # -- public helpers ---------------------------------------------------------------------------
 
 
-def program(cmd: Command) -> str:
+def program(cmd: Command, parse: ScriptParser) -> str:
     """Basename of the program run, after stripping transparent wrappers (exec, env, nohup...).
 
     Privilege switchers (sudo, gosu...) stay visible: ``program("sudo ls") == "sudo"``.
@@ -646,43 +660,43 @@ def program(cmd: Command) -> str:
         name = basename(cur.argv[0])
         if name not in _TRANSPARENT:
             return name
-        p = peel(cur)
+        p = peel(cur, parse)
         if p is None:
             return name
         cur = p.inner
     return basename(cur.argv[0]) if cur.argv else ""
 
 
-def unwrap(cmd: Command) -> Command:
+def unwrap(cmd: Command, parse: ScriptParser) -> Command:
     """The command that every wrapper layer (transparent or switching user) finally runs."""
     cur = cmd
     for _ in range(_MAX_PEEL):
-        p = peel(cur)
+        p = peel(cur, parse)
         if p is None or not p.inner.argv:
             return cur
         cur = p.inner
     return cur
 
 
-def strip_transparent(cmd: Command) -> Command:
+def strip_transparent(cmd: Command, parse: ScriptParser) -> Command:
     """``cmd`` without the transparent wrappers (exec, env, nohup...), switchers kept."""
     cur = cmd
     for _ in range(_MAX_PEEL):
         if not cur.argv or basename(cur.argv[0]) not in _TRANSPARENT:
             return cur
-        p = peel(cur)
+        p = peel(cur, parse)
         if p is None or not p.inner.argv:
             return cur
         cur = p.inner
     return cur
 
 
-def layers(cmd: Command) -> list[Peeled]:
+def layers(cmd: Command, parse: ScriptParser) -> list[Peeled]:
     """Every wrapper layer of ``cmd``, outermost first."""
     out: list[Peeled] = []
     cur = cmd
     for _ in range(_MAX_PEEL):
-        p = peel(cur)
+        p = peel(cur, parse)
         if p is None:
             break
         out.append(p)

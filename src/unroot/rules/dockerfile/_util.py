@@ -8,7 +8,8 @@ from unroot.dockerfile.context import DockerfileContext
 from unroot.dockerfile.model import Instruction, Stage
 from unroot.findings import Evidence
 from unroot.shell.command import Command
-from unroot.shell.words import basename, unwrap
+from unroot.shell.unwrap import unwrap
+from unroot.shell.words import basename
 
 _INSTALL_VERBS = {
     "apt-get": {"install"},

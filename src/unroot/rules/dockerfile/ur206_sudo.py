@@ -8,7 +8,7 @@ from unroot.dockerfile.context import DockerfileContext
 from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
 from unroot.rules.dockerfile._util import evidence, final_commands
-from unroot.shell.words import program
+from unroot.shell.unwrap import program
 
 
 def check(ctx: DockerfileContext) -> Iterator[Finding]:
