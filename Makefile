@@ -1,6 +1,7 @@
 # unroot: two entry points, both idempotent.
 #   make demo  - install everything, build the bundled nginx example, scan it
-#   make test  - install everything, run the whole test suite plus ruff and mypy
+#   make test  - install everything, run the whole test suite plus ruff, mypy and the
+#                import-layer contracts
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -9,11 +10,11 @@ PY         := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.unroot-installed
 EXAMPLE    := localhost/unroot-example/nginx:latest
 
-.PHONY: help demo test deps system-deps venv bases example lint typecheck pytest
+.PHONY: help demo test deps system-deps venv bases example lint typecheck imports pytest
 
 help:
 	@echo "make demo   install system packages + .venv, build examples/nginx, scan it"
-	@echo "make test   install the same, then pytest -n 2 (incl. slow/e2e), ruff, mypy"
+	@echo "make test   install the same, then ruff, mypy, lint-imports, pytest -n 2 (incl. slow/e2e)"
 
 deps: system-deps venv
 
@@ -45,6 +46,10 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
+# The layer contracts in pyproject.toml ([tool.importlinter]).
+imports: venv
+	$(VENV)/bin/lint-imports --no-cache
+
 pytest: bases
 	UNROOT_REQUIRE_PODMAN=1 $(VENV)/bin/pytest -n 2 tests
 
@@ -53,5 +58,6 @@ test: bases
 	@rc=0; \
 	$(VENV)/bin/ruff check src tests || rc=1; \
 	$(VENV)/bin/mypy || rc=1; \
+	$(VENV)/bin/lint-imports --no-cache || rc=1; \
 	UNROOT_REQUIRE_PODMAN=1 $(VENV)/bin/pytest -n 2 tests || rc=1; \
 	exit $$rc
