@@ -21,6 +21,7 @@ becomes an :class:`~unroot.errors.InputError` naming the file and line.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +131,7 @@ class Source:
     file: str
     text: str
     format: str = "kubernetes"
-    """``kubernetes``, ``compose`` or ``cmdline``."""
+    """``kubernetes``, ``compose``, ``cmdline`` or ``objects`` (parsed elsewhere)."""
     chunks: list[Chunk] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -542,3 +543,22 @@ def read_bounded(stream: Any, file: str) -> bytes:
             "split it into smaller files"
         )
     return data
+
+
+def source_of_objects(objects: Sequence[Mapping[str, Any]], file: str) -> Source:
+    """A Source for objects that are already parsed (an AdmissionReview's object, API data).
+
+    They have no text, so evidence carries ``file`` but no line; ``kind: List`` objects stand
+    for their items, as in a file. Objects without a string ``kind`` are skipped with a warning.
+    """
+    src = Source(file=file, text="", format="objects")
+    for index, obj in enumerate(objects):
+        items = obj.get("items") if str(obj.get("kind", "")).endswith("List") else None
+        for item in items if isinstance(items, list) else [obj]:
+            doc = _make_doc(item, None, file, index, Chunk(0, ""), index, None)
+            if doc is None:
+                src.warnings.append(f"{file}: skipping object {index}: not a mapping with a kind")
+                continue
+            doc.chunk_index = None
+            src.documents.append(doc)
+    return src

@@ -1,0 +1,417 @@
+"""The workload pipeline: parsed Kubernetes / compose / command-line documents -> Targets.
+
+:func:`check_workloads` is the one entry for ``unroot check`` and the admission webhook. It takes
+documents that are already parsed (``unroot.workload.load.Source``; a webhook wraps the object
+of one AdmissionReview with :func:`unroot.workload.load.source_of_objects`) and
+:class:`WorkloadOptions`, and returns a :class:`WorkloadResult`: one Target per pod-holding
+document, the JSON Patches that would make each admissible, what cannot be fixed, and the
+messages a caller may show. It prints nothing and reads no files: images are scanned only
+through the ``image_scanner`` callable the caller passes in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from unroot.errors import InputError, UsageError
+from unroot.findings import Category, Evidence, Finding, Severity, Target, Verdict
+from unroot.pipeline import workload_policy as assess
+from unroot.policy import jsonpatch
+from unroot.policy.scc import DEFAULT_ALLOWED, Profile, SCCDecision, load_profiles
+from unroot.policy.scc.admit import copy_json
+from unroot.policy.uidrange import UIDRange, allocate, parse_range, range_from_annotations
+from unroot.workload.load import Document, Source
+from unroot.workload.podspec import join_path, pod_spec_of
+
+Mode = Literal["psa", "scc"]
+PatchOp = dict[str, object]
+"""One RFC 6902 operation (``op``, ``path``, ``value``/``from``)."""
+ImageScanner = Callable[[str], Target]
+"""Scans one image reference (``unroot.pipeline.image.scan_image_ref``); may raise."""
+NamespaceAnnotations = Mapping[str, Mapping[str, object]]
+
+# Kinds that never hold a pod and appear in every Helm chart: skipped without a message.
+QUIET_KINDS = frozenset(
+    [
+        "Service",
+        "ConfigMap",
+        "Secret",
+        "ServiceAccount",
+        "Role",
+        "RoleBinding",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Ingress",
+        "NetworkPolicy",
+        "PersistentVolumeClaim",
+        "PersistentVolume",
+        "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
+        "StorageClass",
+        "CustomResourceDefinition",
+        "Endpoints",
+        "EndpointSlice",
+        "LimitRange",
+        "ResourceQuota",
+        "PriorityClass",
+        "IngressClass",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadOptions:
+    """What to check the documents against. Build it with :func:`make_options` from user input.
+
+    ``mode`` picks the verdict: Pod Security (``psa``) or SCC-style profiles (``scc``).
+    ``psa_level`` is the Pod Security level: the verdict in ``psa`` mode, and in ``scc`` mode a
+    second check of the pod as the profile admits it (None: no such check).
+    """
+
+    mode: Mode = "scc"
+    psa_level: str | None = None
+    psa_version: str = "latest"
+    profiles: Mapping[str, Profile] = field(default_factory=dict)
+    allowed_profiles: tuple[str, ...] = DEFAULT_ALLOWED
+    uid_range: UIDRange | None = None
+    """The UID range of namespaces that do not declare one (``--uid-range``)."""
+    namespaces: NamespaceAnnotations = field(default_factory=dict)
+    """Known namespaces' annotations (a webhook's view of the cluster); Namespace objects in
+    the input are added to these."""
+    simulate_ranges: bool = True
+    """Namespaces with no range anywhere get the block OpenShift's allocator would hand out
+    (offline simulation); a webhook that reads real namespaces turns this off."""
+    fix: bool = False
+    """Compute the patches that make each document admissible (SCC mutation)."""
+    image_scanner: ImageScanner | None = None
+    """Scan the containers' images and combine their USER with the pod (``--image-scan``)."""
+
+    @property
+    def uses_profiles(self) -> bool:
+        return self.mode == "scc" or self.fix
+
+
+@dataclass(frozen=True, slots=True)
+class Patch:
+    """The JSON Patch that makes one document admissible.
+
+    ``ops`` are rooted at the document's YAML chunk in its source (for ``kind: List`` items the
+    paths start with ``/items/N``); for parsed objects (no chunk) they are rooted at the object,
+    which is what an AdmissionReview response carries.
+    """
+
+    source: int
+    """Index of the document's source in the ``sources`` passed in."""
+    chunk: int | None
+    """Index of the YAML document (chunk) in that source; None for parsed objects."""
+    document: Document
+    ops: tuple[PatchOp, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unfixable:
+    """A document no allowed profile admits, even with the patches unroot can propose."""
+
+    document: Document
+    reasons: tuple[str, ...]
+
+    @property
+    def where(self) -> str:
+        return f"{self.document.file}:{self.document.line_of('')} {self.document.ref}"
+
+
+@dataclass(slots=True)
+class WorkloadResult:
+    targets: list[Target] = field(default_factory=list)
+    """One per document holding a pod (in input order), then one per scanned image."""
+    patches: list[Patch] = field(default_factory=list)
+    unfixable: list[Unfixable] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    """``warning: ...`` / ``error: ...`` lines about the input, in input order."""
+    input_errors: int = 0
+    """Documents that could not be evaluated (each also has a deny target and a message)."""
+
+    def fails(self, threshold: Severity | None) -> bool:
+        """A workload is denied, or a finding is at least ``threshold`` (None: findings never
+        fail)."""
+        if any(t.verdict is Verdict.DENY for t in self.targets if t.kind == "workload"):
+            return True
+        if threshold is None:
+            return False
+        return any(f.severity.rank >= threshold.rank for t in self.targets for f in t.findings)
+
+
+def make_options(
+    *,
+    mode: Mode,
+    psa_level: str | None,
+    psa_version: str,
+    uid_range: str | None = None,
+    profile_paths: Sequence[str] = (),
+    allowed_profiles: Sequence[str] = (),
+    fix: bool = False,
+    image_scanner: ImageScanner | None = None,
+) -> WorkloadOptions:
+    """Options from command-line values; unknown profile names are a UsageError."""
+    allowed = tuple(allowed_profiles) or DEFAULT_ALLOWED
+    options = WorkloadOptions(
+        mode=mode,
+        psa_level=psa_level,
+        psa_version=psa_version,
+        allowed_profiles=allowed,
+        uid_range=parse_range(uid_range) if uid_range else None,
+        fix=fix,
+        image_scanner=image_scanner,
+    )
+    if not options.uses_profiles:
+        return options
+    profiles = load_profiles(profile_paths)
+    unknown = [n for n in allowed if n not in profiles]
+    if unknown:
+        known = ", ".join(sorted(profiles))
+        raise UsageError(f"unknown profile(s) {', '.join(unknown)} (known: {known})")
+    return WorkloadOptions(
+        mode=options.mode,
+        psa_level=options.psa_level,
+        psa_version=options.psa_version,
+        profiles=profiles,
+        allowed_profiles=allowed,
+        uid_range=options.uid_range,
+        fix=fix,
+        image_scanner=image_scanner,
+    )
+
+
+def check_workloads(sources: Sequence[Source], options: WorkloadOptions) -> WorkloadResult:
+    """Judge every pod-holding document of ``sources`` under ``options``.
+
+    Namespace objects in the input provide namespace annotations (UID range, MCS level); other
+    kinds without a pod template are skipped (with a warning unless they are common ones such
+    as Services). A document that cannot be evaluated gets a deny target with an ``input``
+    finding and counts in ``input_errors``; it never stops the others.
+    """
+    result = WorkloadResult()
+    for src in sources:
+        result.messages.extend(f"warning: {w}" for w in src.warnings)
+    namespaces = {**options.namespaces, **_namespaces(sources)}
+    ranges = _ranges(sources, namespaces, options) if options.uses_profiles else {}
+    images: dict[str, Target] = {}
+    for si, src in enumerate(sources):
+        for doc in src.documents:
+            if doc.kind != "Namespace":
+                _check_document(si, doc, namespaces, ranges, images, options, result)
+    if not options.fix:
+        result.targets.extend(images.values())
+    return result
+
+
+def _check_document(
+    si: int,
+    doc: Document,
+    namespaces: NamespaceAnnotations,
+    ranges: Mapping[str, UIDRange],
+    images: dict[str, Target],
+    options: WorkloadOptions,
+    result: WorkloadResult,
+) -> None:
+    try:
+        ref = pod_spec_of(doc.obj)
+    except InputError as exc:
+        result.targets.append(_input_target(doc, str(exc), result))
+        return
+    if ref is None:
+        if doc.kind not in QUIET_KINDS:
+            result.messages.append(
+                f"warning: {doc.file}:{doc.line_of('')}: skipping kind {doc.kind!r} "
+                "(no pod template)"
+            )
+        return
+    ns = doc.namespace or "default"
+    decision: SCCDecision | None = None
+    try:
+        target, decision = _policy_target(doc, namespaces.get(ns), ranges.get(ns), options)
+    except InputError as exc:
+        result.targets.append(_input_target(doc, str(exc), result))
+        return
+    spec_prefix = join_path(ref.path_prefix, "spec")
+    target.findings.extend(assess.hint_findings(doc, ref.spec, spec_prefix))
+    if options.image_scanner is not None:
+        spec_after = _patched_spec(doc, decision)
+        scanned = _scan_images(ref.spec, options.image_scanner, images, target)
+        target.findings.extend(assess.image_user_findings(doc, spec_after, spec_prefix, scanned))
+    result.targets.append(target)
+    if options.fix and decision is not None:
+        if decision.allowed and decision.patch:
+            ops = tuple(dict(op, path=doc.pointer_prefix + op["path"]) for op in decision.patch)
+            result.patches.append(Patch(si, doc.chunk_index, doc, ops))
+        elif not decision.allowed:
+            result.unfixable.append(Unfixable(doc, tuple(str(r) for r in decision.reasons)))
+
+
+def _policy_target(
+    doc: Document,
+    annotations: Mapping[str, object] | None,
+    uid_range: UIDRange | None,
+    options: WorkloadOptions,
+) -> tuple[Target, SCCDecision | None]:
+    """The document's target under the chosen mode, and the SCC decision when profiles ran."""
+    decision: SCCDecision | None = None
+    target: Target | None = None
+    if options.mode == "psa":
+        target = assess.psa_target(doc, options.psa_level or "restricted", options.psa_version)
+    if options.uses_profiles:
+        scc_target, decision = assess.scc_target(
+            doc,
+            profiles=options.profiles,
+            allowed_profiles=list(options.allowed_profiles),
+            uid_range=uid_range,
+            namespace_annotations=annotations,
+        )
+        if options.mode == "scc":
+            target = scc_target
+            if options.psa_level is not None:
+                extra = assess.psa_after_patch(
+                    doc, decision, options.psa_level, options.psa_version
+                )
+                if extra:
+                    target.findings.extend(extra)
+                    target.verdict = Verdict.DENY
+                    target.reasons.extend(f.message for f in extra)
+    assert target is not None
+    return target, decision
+
+
+def _namespaces(sources: Sequence[Source]) -> dict[str, Mapping[str, object]]:
+    """Namespace name -> annotations, for Namespace objects in the input."""
+    out: dict[str, Mapping[str, object]] = {}
+    for src in sources:
+        for doc in src.documents:
+            if doc.kind == "Namespace" and doc.name:
+                meta = doc.obj.get("metadata") or {}
+                ann = meta.get("annotations") if isinstance(meta, dict) else None
+                out[doc.name] = dict(ann) if isinstance(ann, dict) else {}
+    return out
+
+
+def _ranges(
+    sources: Sequence[Source], namespaces: NamespaceAnnotations, options: WorkloadOptions
+) -> dict[str, UIDRange]:
+    """Namespace -> UID range: the namespace's annotation, else ``options.uid_range``, else
+    (offline simulation) the block the allocator would hand out, in namespace-name order."""
+    out: dict[str, UIDRange] = {}
+    taken: list[UIDRange] = []
+    for name, ann in namespaces.items():
+        rng = range_from_annotations(ann)
+        if rng is not None:
+            out[name] = rng
+            taken.append(rng)
+    wanted = sorted(
+        {d.namespace or "default" for s in sources for d in s.documents if d.kind != "Namespace"}
+    )
+    for name in wanted:
+        if name in out:
+            continue
+        if options.uid_range is not None:
+            out[name] = options.uid_range
+        elif options.simulate_ranges:
+            rng = allocate(taken)
+            taken.append(rng)
+            out[name] = rng
+    return out
+
+
+def _input_target(doc: Document, message: str, result: WorkloadResult) -> Target:
+    """A deny target for a document that cannot be evaluated (also a message)."""
+    where = f"{doc.file}:{doc.line_of('')}"
+    result.messages.append(f"error: {where}: {doc.ref}: {message}")
+    result.input_errors += 1
+    return Target(
+        ref=f"{where} {doc.ref}",
+        kind="workload",
+        verdict=Verdict.DENY,
+        findings=[
+            Finding(
+                rule="UNROOT-input",
+                category=Category.INPUT,
+                severity=Severity.ERROR,
+                message=message,
+                evidence=(Evidence(file=doc.file, line=doc.line_of("")),),
+            )
+        ],
+        reasons=[message],
+    )
+
+
+def _patched_spec(doc: Document, decision: SCCDecision | None) -> Mapping[str, object]:
+    """The pod spec as the profile admits it (the original when nothing changes)."""
+    obj = doc.obj
+    if decision is not None and decision.allowed and decision.patch:
+        obj = jsonpatch.apply(copy_json(obj), copy_json(decision.patch))
+    ref = pod_spec_of(obj)
+    return ref.spec if ref else {}
+
+
+def _scan_images(
+    spec: Mapping[str, object], scanner: ImageScanner, cache: dict[str, Target], target: Target
+) -> dict[str, Target]:
+    """Scanned images of the pod's containers by reference; a failure is an info finding."""
+    from unroot.errors import UnrootError
+
+    images: dict[str, Target] = {}
+    for key in ("initContainers", "containers"):
+        items = spec.get(key)
+        for c in items if isinstance(items, list) else []:
+            ref = c.get("image") if isinstance(c, dict) else None
+            if not isinstance(ref, str) or not ref:
+                continue
+            if ref not in cache:
+                try:
+                    cache[ref] = scanner(ref)
+                except (UnrootError, OSError) as exc:
+                    target.findings.append(
+                        Finding(
+                            rule="UNROOT-image-unreachable",
+                            category=Category.INPUT,
+                            severity=Severity.INFO,
+                            message=f"image {ref} not scanned: {' '.join(str(exc).split())}",
+                        )
+                    )
+                    continue
+            images[ref] = cache[ref]
+    return images
+
+
+@dataclass(frozen=True, slots=True)
+class FixedSource:
+    """A source with the patches of its documents applied (comments and formatting kept)."""
+
+    source: Source
+    text: str
+    documents: int
+    """How many documents of the source changed."""
+
+
+def fixed_sources(
+    sources: Sequence[Source], result: WorkloadResult
+) -> tuple[list[FixedSource], list[str]]:
+    """The new text of every source with patches, and messages about those it cannot rewrite."""
+    from unroot.pipeline.rewrite import rewrite
+
+    fixed: list[FixedSource] = []
+    messages: list[str] = []
+    for si, src in enumerate(sources):
+        mine: dict[int, list[dict[str, object]]] = {}
+        for patch in result.patches:
+            if patch.source == si and patch.chunk is not None:
+                mine.setdefault(patch.chunk, []).extend(patch.ops)
+        if not mine:
+            continue
+        if src.format != "kubernetes":
+            messages.append(f"warning: {src.file}: --fix rewrites Kubernetes YAML only")
+            continue
+        fixed.append(FixedSource(src, rewrite(src, mine), len(mine)))
+    return fixed, messages
