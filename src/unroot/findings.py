@@ -1,7 +1,10 @@
-"""The shared vocabulary of unroot: categories, severities, evidence, findings, targets.
+"""The shared vocabulary of unroot: categories, severities, evidence, rule descriptors,
+findings, targets.
 
 Everything downstream (reports, fixes, policy, the webhook) speaks these types, so rules never
-format output and renderers never analyse. Kept free of I/O and of any third-party import.
+format output and renderers never analyze. Kept free of I/O and of any third-party import.
+Every finding is built by :meth:`Descriptor.finding`, so every rule id in a report has a
+descriptor that ``unroot rules``, ``docs/rules.md`` and SARIF can show.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from typing import Any
 
 
 class Category(StrEnum):
-    """Why something needs root: the root-reason categories of DESIGN.md."""
+    """Why something needs root, or what a policy refuses: the shared root-reason categories,
+    then the ones only workload policies (Pod Security, SCC) produce."""
 
     NO_USER = "no_user"
     PRIVILEGE_DROP_AT_START = "privilege_drop_at_start"
@@ -24,6 +28,18 @@ class Category(StrEnum):
     SETUID_BINARY = "setuid_binary"
     FILE_CAPABILITY = "file_capability"
     ARBITRARY_UID_UNREADY = "arbitrary_uid_unready"
+    PRIVILEGED = "privileged"
+    """A privileged container (or a Windows host process): every protection is off."""
+    PRIVILEGE_ESCALATION = "privilege_escalation"
+    """A process may gain privileges (allowPrivilegeEscalation, no_new_privs unset)."""
+    HOST_ACCESS = "host_access"
+    """Shares the host's namespaces, ports or files (hostNetwork, hostPort, hostPath...)."""
+    SECURITY_PROFILE = "security_profile"
+    """Weakens a kernel security profile: seccomp, AppArmor, SELinux, /proc masking."""
+    VOLUME_TYPE = "volume_type"
+    """Uses a volume type the policy does not allow."""
+    UID_RANGE = "uid_range"
+    """A user or group ID outside the range the namespace may use."""
     INPUT = "input"
     """Not a root reason: a problem with the input itself (unknown user name, bad field)."""
 
@@ -109,6 +125,46 @@ class Finding:
         if self.data:
             out["data"] = self.data
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptor:
+    """What a rule id means: the documentation of a check, and the defaults of its findings.
+
+    Rules (``unroot.rules``) add a check function; Pod Security and SCC checks (``unroot.policy``)
+    describe themselves with plain descriptors.
+    """
+
+    id: str
+    kind: str
+    """``image``, ``dockerfile``, ``script``, ``daemon``, ``workload``, ``input``, ``psa``,
+    ``scc``: what the rule looks at."""
+    category: Category
+    severity: Severity
+    title: str
+    rationale: str
+    fix: str
+    docs: str
+
+    def finding(
+        self,
+        message: str,
+        *evidence: Evidence,
+        severity: Severity | None = None,
+        category: Category | None = None,
+        fix: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Finding:
+        """A finding of this rule; defaults come from the descriptor."""
+        return Finding(
+            rule=self.id,
+            category=category or self.category,
+            severity=severity or self.severity,
+            message=message,
+            evidence=tuple(evidence),
+            fix=fix if fix is not None else self.fix,
+            data=data or {},
+        )
 
 
 @dataclass(slots=True)

@@ -353,14 +353,14 @@ def test_image_scan_combines_run_as_non_root_with_named_user(tmp_path: Path) -> 
     assert res.returncode == 1, res.stdout + res.stderr
     found = targets(res.stdout)
     pod = next(t for t in found if t["kind"] == "workload")
-    [hit] = [f for f in pod["findings"] if f["rule"] == "UNROOT-image-user"]
+    [hit] = [f for f in pod["findings"] if f["rule"] == "UR503"]
     assert "'app'" in hit["message"] and "not a number" in hit["message"]
     assert hit["evidence"][0]["line"] == line_of(text, "image:")
     assert any(t["kind"] == "image" for t in found)
     # in SCC mode the profile fills runAsUser, so the kubelet has a number: no such finding
     res = run(str(path), "--image-scan", "--uid-range", "5000/100", "--format", "json")
     pod = next(t for t in targets(res.stdout) if t["kind"] == "workload")
-    assert not [f for f in pod["findings"] if f["rule"] == "UNROOT-image-user"]
+    assert not [f for f in pod["findings"] if f["rule"] == "UR503"]
 
 
 def test_image_scan_unreachable_image_is_reported_not_fatal(tmp_path: Path) -> None:
@@ -372,7 +372,7 @@ def test_image_scan_unreachable_image_is_reported_not_fatal(tmp_path: Path) -> N
     res = run(str(path), "--level", "baseline", "--image-scan", "--format", "json")
     assert res.returncode == 0, res.stdout + res.stderr
     [target] = targets(res.stdout)
-    assert any(f["rule"] == "UNROOT-image-unreachable" for f in target["findings"])
+    assert any(f["rule"] == "UR002" for f in target["findings"])
 
 
 def test_scc_mode_with_level_proves_pod_security_after_mutation(tmp_path: Path) -> None:

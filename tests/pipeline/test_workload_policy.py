@@ -1,4 +1,4 @@
-"""assess: policy reasons -> findings with categories and file:line evidence."""
+"""Policy reasons -> findings with their check's rule id, category and file:line evidence."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from unroot.findings import Category, Severity, Target, Verdict
 from unroot.pipeline import workload_policy as assess
 from unroot.policy.scc import builtin_profiles
+from unroot.policy.scc.checks import check_for
 from unroot.policy.uidrange import parse_range
-from unroot.workload.compose import load_compose
 from unroot.workload.load import load_text
 
 POD = """\
@@ -36,56 +36,59 @@ spec:
 @pytest.mark.parametrize(
     ("path", "category"),
     [
-        ("spec.containers[0].securityContext.runAsUser", Category.NO_USER),
-        ("spec.securityContext.fsGroup", Category.NO_USER),
+        ("spec.containers[0].securityContext.runAsUser", Category.UID_RANGE),
+        ("spec.containers[0].securityContext.runAsNonRoot", Category.NO_USER),
+        ("spec.securityContext.fsGroup", Category.UID_RANGE),
         ("spec.containers[0].securityContext.capabilities.add[0]", Category.NEEDS_CAPABILITY),
-        ("spec.containers[0].securityContext.allowPrivilegeEscalation", Category.SETUID_BINARY),
-        ("spec.containers[0].securityContext.privileged", Category.HOST_MODIFICATION),
-        ("spec.hostNetwork", Category.HOST_MODIFICATION),
-        ("spec.volumes[0].hostPath", Category.HOST_MODIFICATION),
+        (
+            "spec.containers[0].securityContext.allowPrivilegeEscalation",
+            Category.PRIVILEGE_ESCALATION,
+        ),
+        ("spec.containers[0].securityContext.privileged", Category.PRIVILEGED),
+        ("spec.securityContext.seccompProfile.type", Category.SECURITY_PROFILE),
+        ("spec.securityContext.seLinuxOptions.level", Category.SECURITY_PROFILE),
+        ("spec.hostNetwork", Category.HOST_ACCESS),
+        ("spec.containers[0].ports[0].hostPort", Category.HOST_ACCESS),
+        ("spec.volumes[0].hostPath", Category.HOST_ACCESS),
+        ("spec.volumes[0].nfs", Category.VOLUME_TYPE),
+        ("spec.securityContext.sysctls[0].name", Category.HOST_MODIFICATION),
     ],
 )
-def test_categories(path: str, category: Category) -> None:
-    assert assess.category_for_path(path) is category
+def test_scc_categories(path: str, category: Category) -> None:
+    assert check_for(path).category is category
 
 
-def test_low_port_hint_skips_containers_with_net_bind_service() -> None:
-    doc = load_text(POD, "pod.yaml").documents[0]
-    hints = assess.hint_findings(doc, doc.obj["spec"], "spec")
-    assert [h.data["port"] for h in hints] == [80]
-    [hint] = hints
-    assert hint.category is Category.LOW_PORT and hint.severity is Severity.WARNING
-    assert hint.evidence[0].line == POD.splitlines().index("    - containerPort: 80") + 1
-
-
-def test_user_name_hint_from_compose() -> None:
-    text = "services:\n  app:\n    image: x\n    user: www-data\n"
-    doc = load_compose(text, "c.yaml").documents[0]
-    [hint] = assess.hint_findings(doc, doc.obj["spec"], "spec")
-    assert hint.category is Category.NO_USER and hint.evidence[0].line == 4
-    assert "www-data" in hint.message
-
-
-def _image(user: str) -> Target:
-    return Target(ref="example/web:1", kind="image", verdict=Verdict.NON_ROOT, info={"user": user})
-
-
-@pytest.mark.parametrize(
-    ("user", "expect"),
-    [("app", "a name"), ("", "root"), ("0:0", "root"), ("1000", None), ("1000:app", None)],
-)
-def test_image_user_against_run_as_non_root(user: str, expect: str | None) -> None:
-    text = POD.replace("spec:\n", "spec:\n  securityContext: {runAsNonRoot: true}\n", 1)
+def _scc(text: str, allowed: str = "restricted-v2") -> Target:
     doc = load_text(text, "pod.yaml").documents[0]
-    found = assess.image_user_findings(
-        doc, doc.obj["spec"], "spec", {"example/web:1": _image(user)}
+    target, _decision = assess.scc_target(
+        doc,
+        profiles=builtin_profiles(),
+        allowed_profiles=[allowed],
+        uid_range=parse_range("1000680000/10000"),
+        namespace_annotations=None,
     )
-    if expect is None:
-        assert found == []
-        return
-    [finding] = found
-    assert expect in finding.message and finding.severity is Severity.ERROR
-    assert finding.evidence[0].line == text.splitlines().index("    image: example/web:1") + 1
+    return target
+
+
+def test_scc_run_as_user_zero_is_no_user_other_uids_are_out_of_range() -> None:
+    for uid, category in (("0", Category.NO_USER), ("5", Category.UID_RANGE)):
+        text = POD.replace(
+            "  - name: web\n", f"  - name: web\n    securityContext: {{runAsUser: {uid}}}\n"
+        )
+        target = _scc(text)
+        [finding] = [f for f in target.findings if f.rule == "SCC-runAsUser"]
+        assert finding.category is category, uid
+
+
+def test_psa_findings_carry_the_check_category() -> None:
+    text = POD.replace(
+        "  - name: web\n", "  - name: web\n    securityContext: {privileged: true}\n"
+    )
+    doc = load_text(text, "pod.yaml").documents[0]
+    target = assess.psa_target(doc, "baseline", "latest")
+    [finding] = target.findings
+    assert (finding.rule, finding.category) == ("PSA-privileged", Category.PRIVILEGED)
+    assert finding.severity is Severity.ERROR
 
 
 def test_scc_target_mutations_are_info_findings_per_leaf() -> None:

@@ -60,7 +60,7 @@ def sample_targets() -> list[Target]:
         reasons=["runAsUser 0 is forbidden"],
         findings=[
             Finding(
-                "PSA-runAsUser",  # not a registered rule: renderers must still cope
+                "PSA-runAsUser",  # a Pod Security check, described from its metadata
                 Category.NO_USER,
                 Severity.ERROR,
                 "spec.containers[0].securityContext.runAsUser=0",

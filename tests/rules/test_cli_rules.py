@@ -6,8 +6,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from unroot.cli import cli
+from unroot.report.catalog import all_descriptors
 from unroot.report.rules_doc import rules_markdown
-from unroot.rules.base import all_rules, get_rule
+from unroot.rules.base import get_rule
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -16,14 +17,15 @@ def test_lists_every_rule_as_json() -> None:
     result = CliRunner().invoke(cli, ["rules", "--format", "json"])
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
-    assert [r["id"] for r in rows] == [r.id for r in all_rules()]
+    assert [r["id"] for r in rows] == [r.id for r in all_descriptors()]
+    assert {"UR101", "UR501", "PSA-privileged", "SCC-runAsUser"} <= {r["id"] for r in rows}
     assert {"id", "kind", "category", "severity", "title"} <= set(rows[0])
 
 
 def test_table_lists_every_rule() -> None:
     result = CliRunner().invoke(cli, ["rules"])
     assert result.exit_code == 0
-    for rule in all_rules():
+    for rule in all_descriptors():
         assert rule.id in result.stdout
 
 
@@ -40,6 +42,15 @@ def test_explains_one_rule_case_insensitively() -> None:
 def test_explain_as_json() -> None:
     result = CliRunner().invoke(cli, ["rules", "UR101", "--format", "json"])
     assert json.loads(result.stdout)["id"] == "UR101"
+
+
+def test_explains_policy_checks() -> None:
+    result = CliRunner().invoke(cli, ["rules", "psa-privileged", "--format", "json"])
+    row = json.loads(result.stdout)
+    assert (row["id"], row["kind"], row["category"]) == ("PSA-privileged", "psa", "privileged")
+    assert "Privileged Pods disable most security mechanisms" in row["rationale"]
+    result = CliRunner().invoke(cli, ["rules", "SCC-hostPath", "--format", "json"])
+    assert json.loads(result.stdout)["category"] == "host_access"
 
 
 def test_unknown_rule_is_a_usage_error() -> None:
@@ -62,6 +73,6 @@ def test_committed_rules_md_is_current() -> None:
 
 def test_rules_md_has_a_section_per_rule() -> None:
     text = rules_markdown()
-    for rule in all_rules():
+    for rule in all_descriptors():
         assert f"### {rule.id}" in text
         assert rule.fix.replace("|", "\\|") in text

@@ -21,13 +21,13 @@ from unroot.errors import UsageError
 )
 def rules(rule_id: str | None, fmt: str) -> None:
     """List the rules, or explain rule ID (e.g. UR101): why it matters and how to fix it."""
+    from unroot.report.catalog import all_descriptors, describe
     from unroot.report.rules_doc import explain_text, rule_dict, rules_table
-    from unroot.rules.base import all_rules, get_rule
 
     if rule_id is None:
-        selected = list(all_rules())
+        selected = all_descriptors()
     else:
-        rule = get_rule(rule_id.strip())
+        rule = describe(rule_id.strip())
         if rule is None:
             raise UsageError(f"unknown rule {rule_id!r}; 'unroot rules' lists them")
         selected = [rule]

@@ -15,13 +15,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from unroot.errors import InputError, UsageError
-from unroot.findings import Category, Evidence, Finding, Severity, Target, Verdict
+from unroot.errors import InputError, UnrootError, UsageError
+from unroot.findings import Evidence, Finding, Severity, Target, Verdict
 from unroot.pipeline import workload_policy as assess
 from unroot.policy import jsonpatch
 from unroot.policy.scc import DEFAULT_ALLOWED, Profile, SCCDecision, load_profiles
 from unroot.policy.scc.admit import copy_json
 from unroot.policy.uidrange import UIDRange, allocate, parse_range, range_from_annotations
+from unroot.rules.base import run_rules
+from unroot.rules.input.ur001_invalid_object import RULE as INVALID_OBJECT
+from unroot.rules.input.ur002_image_not_scanned import RULE as IMAGE_NOT_SCANNED
+from unroot.workload.context import PodContext
 from unroot.workload.load import Document, Source
 from unroot.workload.podspec import join_path, pod_spec_of
 
@@ -237,12 +241,19 @@ def _check_document(
     except InputError as exc:
         result.targets.append(_input_target(doc, str(exc), result))
         return
-    spec_prefix = join_path(ref.path_prefix, "spec")
-    target.findings.extend(assess.hint_findings(doc, ref.spec, spec_prefix))
+    scanned: dict[str, Target] = {}
+    problems: list[Finding] = []
     if options.image_scanner is not None:
-        spec_after = _patched_spec(doc, decision)
-        scanned = _scan_images(ref.spec, options.image_scanner, images, target)
-        target.findings.extend(assess.image_user_findings(doc, spec_after, spec_prefix, scanned))
+        scanned, problems = _scan_images(ref.spec, options.image_scanner, images)
+    context = PodContext(
+        document=doc,
+        spec=ref.spec,
+        spec_prefix=join_path(ref.path_prefix, "spec"),
+        admitted_spec=_patched_spec(doc, decision) if scanned else ref.spec,
+        images=scanned,
+    )
+    target.findings.extend(run_rules("workload", context))
+    target.findings.extend(problems)
     result.targets.append(target)
     if options.fix and decision is not None:
         if decision.allowed and decision.patch:
@@ -334,13 +345,7 @@ def _input_target(doc: Document, message: str, result: WorkloadResult) -> Target
         kind="workload",
         verdict=Verdict.DENY,
         findings=[
-            Finding(
-                rule="UNROOT-input",
-                category=Category.INPUT,
-                severity=Severity.ERROR,
-                message=message,
-                evidence=(Evidence(file=doc.file, line=doc.line_of("")),),
-            )
+            INVALID_OBJECT.finding(message, Evidence(file=doc.file, line=doc.line_of("")), fix="")
         ],
         reasons=[message],
     )
@@ -356,12 +361,12 @@ def _patched_spec(doc: Document, decision: SCCDecision | None) -> Mapping[str, o
 
 
 def _scan_images(
-    spec: Mapping[str, object], scanner: ImageScanner, cache: dict[str, Target], target: Target
-) -> dict[str, Target]:
-    """Scanned images of the pod's containers by reference; a failure is an info finding."""
-    from unroot.errors import UnrootError
-
+    spec: Mapping[str, object], scanner: ImageScanner, cache: dict[str, Target]
+) -> tuple[dict[str, Target], list[Finding]]:
+    """Scanned images of the pod's containers by reference, and a finding per image that
+    could not be scanned."""
     images: dict[str, Target] = {}
+    problems: list[Finding] = []
     for key in ("initContainers", "containers"):
         items = spec.get(key)
         for c in items if isinstance(items, list) else []:
@@ -372,17 +377,14 @@ def _scan_images(
                 try:
                     cache[ref] = scanner(ref)
                 except (UnrootError, OSError) as exc:
-                    target.findings.append(
-                        Finding(
-                            rule="UNROOT-image-unreachable",
-                            category=Category.INPUT,
-                            severity=Severity.INFO,
-                            message=f"image {ref} not scanned: {' '.join(str(exc).split())}",
+                    problems.append(
+                        IMAGE_NOT_SCANNED.finding(
+                            f"image {ref} not scanned: {' '.join(str(exc).split())}", fix=""
                         )
                     )
                     continue
             images[ref] = cache[ref]
-    return images
+    return images, problems
 
 
 @dataclass(frozen=True, slots=True)

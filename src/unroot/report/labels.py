@@ -15,6 +15,12 @@ CATEGORY_TITLES: dict[Category, str] = {
     Category.SETUID_BINARY: "setuid / setgid files",
     Category.FILE_CAPABILITY: "files with capabilities",
     Category.ARBITRARY_UID_UNREADY: "not ready for an arbitrary UID",
+    Category.PRIVILEGED: "privileged container",
+    Category.PRIVILEGE_ESCALATION: "allows privilege escalation",
+    Category.HOST_ACCESS: "uses host namespaces, ports or files",
+    Category.SECURITY_PROFILE: "weakens seccomp, AppArmor, SELinux or /proc masking",
+    Category.VOLUME_TYPE: "uses a volume type the policy forbids",
+    Category.UID_RANGE: "user or group ID outside the allowed range",
     Category.INPUT: "problems with the input",
 }
 

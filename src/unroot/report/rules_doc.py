@@ -15,18 +15,23 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from unroot.findings import Category, Descriptor
+from unroot.report.catalog import all_descriptors
 from unroot.report.labels import category_title
-from unroot.rules.base import Rule, all_rules
 
 _KIND_TITLES = {
+    "input": "Input problems",
     "image": "Image rules",
     "dockerfile": "Dockerfile rules",
     "script": "Entrypoint script rules",
     "daemon": "Daemon configuration rules",
+    "workload": "Workload rules",
+    "psa": "Pod Security Standards checks",
+    "scc": "SCC-style profile checks",
 }
 
 
-def rule_dict(rule: Rule) -> dict[str, Any]:
+def rule_dict(rule: Descriptor) -> dict[str, Any]:
     return {
         "id": rule.id,
         "kind": rule.kind,
@@ -39,7 +44,7 @@ def rule_dict(rule: Rule) -> dict[str, Any]:
     }
 
 
-def rules_table(rules: Sequence[Rule]) -> Table:
+def rules_table(rules: Sequence[Descriptor]) -> Table:
     table = Table(title=f"unroot rules ({len(rules)})", title_justify="left")
     for column in ("id", "kind", "category", "severity", "title"):
         table.add_column(column, no_wrap=column != "title")
@@ -50,7 +55,7 @@ def rules_table(rules: Sequence[Rule]) -> Table:
     return table
 
 
-def explain_text(rule: Rule, width: int = 100) -> list[Text]:
+def explain_text(rule: Descriptor, width: int = 100) -> list[Text]:
     """What ``unroot rules ID`` prints: header, then Why / Fix / More, bodies indented."""
     parts = [
         Text(f"{rule.id}  {rule.title}", style="bold"),
@@ -68,9 +73,10 @@ def explain_text(rule: Rule, width: int = 100) -> list[Text]:
     return parts
 
 
-def rules_markdown(rules: Sequence[Rule] | None = None) -> str:
-    """docs/rules.md: an index table, then one section per rule, grouped by kind."""
-    rules = list(all_rules() if rules is None else rules)
+def rules_markdown(rules: Sequence[Descriptor] | None = None) -> str:
+    """docs/rules.md: an index table, the categories with their rules, then one section per
+    rule, grouped by kind."""
+    rules = list(all_descriptors() if rules is None else rules)
     lines = [
         "# unroot rules",
         "",
@@ -88,6 +94,7 @@ def rules_markdown(rules: Sequence[Rule] | None = None) -> str:
             f"| [{rule.id}](#{rule.id.lower()}) | {rule.kind} | `{rule.category.value}` | "
             f"{rule.severity.value} | {_md(rule.title)} |"
         )
+    lines += _categories_markdown(rules)
     for kind in dict.fromkeys(r.kind for r in rules):
         lines += ["", f"## {_KIND_TITLES.get(kind, kind)}"]
         for rule in (r for r in rules if r.kind == kind):
@@ -105,6 +112,25 @@ def rules_markdown(rules: Sequence[Rule] | None = None) -> str:
                 _md(rule.docs),
             ]
     return "\n".join(lines) + "\n"
+
+
+def _categories_markdown(rules: Sequence[Descriptor]) -> list[str]:
+    """Which category each rule and policy check reports under."""
+    lines = [
+        "",
+        "## Categories",
+        "",
+        "Every finding has one category: why the target needs root, or what a workload policy",
+        "refuses. The rules and checks of each (SCC-runAsUser reports UID 0 as `no_user`, and",
+        "SCC-mutate takes the category of the field it fills in):",
+        "",
+        "| category | meaning | rules and checks |",
+        "| --- | --- | --- |",
+    ]
+    for category in Category:
+        ids = [f"[{r.id}](#{r.id.lower()})" for r in rules if r.category is category]
+        lines.append(f"| `{category.value}` | {category_title(category)} | {', '.join(ids)} |")
+    return lines
 
 
 def _md(text: str) -> str:

@@ -15,9 +15,9 @@ from urllib.parse import quote
 import orjson
 
 from unroot import __version__
-from unroot.findings import Evidence, Finding, Severity, Target
+from unroot.findings import Descriptor, Evidence, Finding, Severity, Target
+from unroot.report.catalog import describe
 from unroot.report.labels import category_title
-from unroot.rules.base import Rule, get_rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 IMAGE_ROOT = "IMAGEROOT"
@@ -26,8 +26,8 @@ IMAGE_ROOT = "IMAGEROOT"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def _rule_descriptor(rule_id: str, rule: Rule | None, example: Finding) -> dict[str, Any]:
-    if rule is None:  # a check outside the registry (e.g. a policy check): describe minimally
+def _rule_descriptor(rule_id: str, rule: Descriptor | None, example: Finding) -> dict[str, Any]:
+    if rule is None:  # an id no check emits (findings from elsewhere): describe minimally
         return {
             "id": rule_id,
             "name": rule_id,
@@ -49,7 +49,7 @@ def _rule_descriptor(rule_id: str, rule: Rule | None, example: Finding) -> dict[
     }
 
 
-def _help_markdown(rule: Rule) -> str:
+def _help_markdown(rule: Descriptor) -> str:
     return (
         f"**{rule.title}** ({category_title(rule.category)})\n\n{rule.rationale}\n\n"
         f"**Fix:** {rule.fix}\n\n{rule.docs}"
@@ -146,7 +146,7 @@ def sarif_dict(targets: Sequence[Target]) -> dict[str, Any]:
         for finding in target.findings:
             if finding.rule not in index:
                 index[finding.rule] = len(descriptors)
-                descriptors.append(_rule_descriptor(finding.rule, get_rule(finding.rule), finding))
+                descriptors.append(_rule_descriptor(finding.rule, describe(finding.rule), finding))
             results.append(_result(target, finding, index[finding.rule]))
     run: dict[str, Any] = {
         "tool": {

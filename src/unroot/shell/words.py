@@ -369,9 +369,7 @@ def _shell_string(cmd: Command, text: str, parse: ScriptParser) -> tuple[Command
     return tuple(replace(c, line=cmd.line, text=cmd.text, via_shell_c=True) for c in inner)
 
 
-def _su_like(
-    cmd: Command, tool: str, args: tuple[str, ...], parse: ScriptParser
-) -> Peeled | None:
+def _su_like(cmd: Command, tool: str, args: tuple[str, ...], parse: ScriptParser) -> Peeled | None:
     """``su [-] [opts] [USER] [-c STRING]`` and ``runuser`` (which also has ``-u USER CMD``)."""
     value_opts = (
         "-c",
@@ -561,9 +559,7 @@ def _start_stop_daemon(cmd: Command, tool: str, args: tuple[str, ...]) -> Peeled
     return replace(p, group=group or p.group, switches_user=p.switches_user or group is not None)
 
 
-def _capsh(
-    cmd: Command, tool: str, args: tuple[str, ...], parse: ScriptParser
-) -> Peeled | None:
+def _capsh(cmd: Command, tool: str, args: tuple[str, ...], parse: ScriptParser) -> Peeled | None:
     opts: list[str] = []
     user: str | None = None
     rest: list[str] = []
