@@ -237,8 +237,13 @@ def test_from_cmdline() -> None:
 
 def test_fix_prints_diff_and_write_rewrites(manifest: Path) -> None:
     res = run(str(manifest), "--fix")
-    assert res.returncode == 1  # the root pod cannot be fixed by restricted-v2
-    assert "cannot fix" in res.stderr and "rooty" in res.stderr
+    assert res.returncode == 0, res.stderr  # the root pod is fixed by removing what is refused
+    header = [ln for ln in res.stdout.splitlines() if ln.startswith("# unroot check --fix:")]
+    assert "Pod/shop/rooty" in header[0] and "removes what restricted-v2 refuses" in header[0]
+    assert any("securityContext.runAsUser = 0" in ln for ln in header)
+    assert any("securityContext.privileged = true" in ln for ln in header)
+    assert res.stdout.index("# unroot check --fix:") < res.stdout.index("--- a/")
+    assert "-      runAsUser: 0" in res.stdout and "-      privileged: true" in res.stdout
     assert "+            runAsUser: 1000680000" in res.stdout
     assert "# keep me" not in [ln for ln in res.stdout.splitlines() if ln.startswith(("+", "-"))]
     only_web = manifest.parent / "web.yaml"
@@ -391,6 +396,28 @@ def test_scc_mode_with_level_proves_pod_security_after_mutation(tmp_path: Path) 
     [target] = targets(res.stdout)
     assert target["verdict"] == "deny"
     assert any("still denies" in f["message"] for f in target["findings"])
+
+
+def test_fix_removes_explicit_root_and_refuses_host_paths(tmp_path: Path) -> None:
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: root}  # the app\nspec:\n"
+        "  hostPID: true\n  containers:\n  - name: c\n    image: x\n"
+        "    securityContext: {runAsUser: 0, allowPrivilegeEscalation: true}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: host}\nspec:\n"
+        "  containers: [{name: c, image: x, volumeMounts: [{name: h, mountPath: /h}]}]\n"
+        "  volumes: [{name: h, hostPath: {path: /var/run}}]\n"
+    )
+    path = tmp_path / "pods.yaml"
+    path.write_text(text)
+    res = run(str(path), "--fix", "--write", "--uid-range", "5000/100")
+    assert res.returncode == 1, res.stderr  # the hostPath pod is left as it is
+    assert "cannot fix" in res.stderr and "Pod/host" in res.stderr and "hostPath" in res.stderr
+    assert "removes what restricted-v2 refuses" in res.stderr
+    new = path.read_text()
+    assert "# the app" in new and "hostPID" not in new and "runAsUser: 5000" in new
+    assert "hostPath: {path: /var/run}" in new
+    after = targets(run(str(path), "--format", "json", "--uid-range", "5000/100").stdout)
+    assert [t["verdict"] for t in after] == ["allow", "deny"]
 
 
 def test_fix_inside_a_list(tmp_path: Path) -> None:

@@ -194,10 +194,11 @@ def _fix(sources: list[Source], result: WorkloadResult, write: bool) -> int:
     for item in fixed:
         if write:
             write_atomic(item.source.file, item.text)
-            _say([f"fixed {item.source.file} ({item.documents} document(s))"])
+            _say([f"fixed {item.source.file} ({item.documents} document(s))", *item.notes()])
         else:
-            sys.stdout.write(unified_diff(item.source.file, item.source.text, item.text))
-    _say([f"cannot fix {u.where}: no allowed profile admits it" for u in result.unfixable])
+            header = "".join(f"# unroot check --fix: {line}\n" for line in item.notes())
+            sys.stdout.write(header + unified_diff(item.source.file, item.source.text, item.text))
+    _say([f"cannot fix {u.where}: {'; '.join(u.reasons)}" for u in result.unfixable])
     if result.input_errors:
         return 2
     return 1 if result.unfixable else 0

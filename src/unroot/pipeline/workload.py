@@ -18,8 +18,9 @@ from typing import Literal
 from unroot.errors import InputError, UnrootError, UsageError
 from unroot.findings import Evidence, Finding, Severity, Target, Verdict
 from unroot.pipeline import workload_policy as assess
+from unroot.pipeline.remedy import Remedy, Removal, remedy
 from unroot.policy import jsonpatch
-from unroot.policy.scc import DEFAULT_ALLOWED, Profile, SCCDecision, load_profiles
+from unroot.policy.scc import DEFAULT_ALLOWED, Profile, SCCDecision, admit, load_profiles
 from unroot.policy.scc.admit import copy_json
 from unroot.policy.uidrange import UIDRange, allocate, parse_range, range_from_annotations
 from unroot.rules.base import run_rules
@@ -114,6 +115,11 @@ class Patch:
     """Index of the YAML document (chunk) in that source; None for parsed objects."""
     document: Document
     ops: tuple[PatchOp, ...]
+    profile: str
+    """The profile that admits the patched document."""
+    removed: tuple[Removal, ...] = ()
+    """Fields removed because the profile refused them (the rest of ``ops`` only fills in
+    unset fields)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,9 +241,10 @@ def _check_document(
             )
         return
     ns = doc.namespace or "default"
+    annotations, uid_range = namespaces.get(ns), ranges.get(ns)
     decision: SCCDecision | None = None
     try:
-        target, decision = _policy_target(doc, namespaces.get(ns), ranges.get(ns), options)
+        target, decision = _policy_target(doc, annotations, uid_range, options)
     except InputError as exc:
         result.targets.append(_input_target(doc, str(exc), result))
         return
@@ -256,11 +263,49 @@ def _check_document(
     target.findings.extend(problems)
     result.targets.append(target)
     if options.fix and decision is not None:
-        if decision.allowed and decision.patch:
-            ops = tuple(dict(op, path=doc.pointer_prefix + op["path"]) for op in decision.patch)
-            result.patches.append(Patch(si, doc.chunk_index, doc, ops))
-        elif not decision.allowed:
-            result.unfixable.append(Unfixable(doc, tuple(str(r) for r in decision.reasons)))
+        try:
+            _fix(si, doc, decision, annotations, uid_range, options, result)
+        except InputError as exc:
+            result.unfixable.append(Unfixable(doc, (str(exc),)))
+
+
+def _fix(
+    si: int,
+    doc: Document,
+    decision: SCCDecision,
+    annotations: Mapping[str, object] | None,
+    uid_range: UIDRange | None,
+    options: WorkloadOptions,
+    result: WorkloadResult,
+) -> None:
+    """Record the patch that makes ``doc`` admissible, or why there is none."""
+    if decision.allowed:
+        if decision.patch and decision.profile is not None:
+            result.patches.append(
+                Patch(si, doc.chunk_index, doc, _rooted(doc, decision.patch), decision.profile)
+            )
+        return
+
+    def admit_edited(obj: object) -> SCCDecision:
+        return admit(
+            obj,
+            profiles=options.profiles,
+            allowed_profiles=options.allowed_profiles,
+            uid_range=uid_range,
+            namespace_annotations=annotations,
+        )
+
+    found = remedy(doc, decision, admit_edited)
+    if isinstance(found, Remedy):
+        ops = _rooted(doc, found.ops)
+        result.patches.append(Patch(si, doc.chunk_index, doc, ops, found.profile, found.removals))
+    else:
+        result.unfixable.append(Unfixable(doc, tuple(found)))
+
+
+def _rooted(doc: Document, ops: Sequence[Mapping[str, object]]) -> tuple[PatchOp, ...]:
+    """``ops`` with paths rooted at the document's chunk (``/items/N`` for List items)."""
+    return tuple(dict(op, path=f"{doc.pointer_prefix}{op['path']}") for op in ops)
 
 
 def _policy_target(
@@ -393,8 +438,28 @@ class FixedSource:
 
     source: Source
     text: str
-    documents: int
-    """How many documents of the source changed."""
+    patches: tuple[Patch, ...]
+    """The patches applied, one per changed document."""
+
+    @property
+    def documents(self) -> int:
+        return len(self.patches)
+
+    def notes(self) -> list[str]:
+        """What the fix removed from each document, and why (empty when it only fills in)."""
+        out: list[str] = []
+        for patch in self.patches:
+            if not patch.removed:
+                continue
+            doc = patch.document
+            out.append(
+                f"{doc.ref} ({doc.file}:{doc.line_of('')}): removes what {patch.profile} "
+                "refuses, then fills in its defaults:"
+            )
+            for r in patch.removed:
+                value = "" if r.value is None else f" = {r.value}"
+                out.append(f"  {r.field}{value} ({r.reason})")
+        return out
 
 
 def fixed_sources(
@@ -407,13 +472,14 @@ def fixed_sources(
     messages: list[str] = []
     for si, src in enumerate(sources):
         mine: dict[int, list[dict[str, object]]] = {}
-        for patch in result.patches:
-            if patch.source == si and patch.chunk is not None:
+        patches = [p for p in result.patches if p.source == si and p.chunk is not None]
+        for patch in patches:
+            if patch.chunk is not None:
                 mine.setdefault(patch.chunk, []).extend(patch.ops)
         if not mine:
             continue
         if src.format != "kubernetes":
             messages.append(f"warning: {src.file}: --fix rewrites Kubernetes YAML only")
             continue
-        fixed.append(FixedSource(src, rewrite(src, mine), len(mine)))
+        fixed.append(FixedSource(src, rewrite(src, mine), tuple(patches)))
     return fixed, messages
