@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -10,7 +9,8 @@ import time
 
 import pytest
 
-from unroot.pipeline.psa_verdict import MAX_INPUT_BYTES, run, verdict_for_stream
+from unroot.pipeline.psa_verdict import verdict_for_stream
+from unroot.workload.load import MAX_BYTES
 
 GOOD = b"""
 apiVersion: v1
@@ -109,18 +109,20 @@ def test_small_aliases_are_fine() -> None:
 
 
 def test_oversized_input() -> None:
-    text, code = verdict_for_stream(b" " * (MAX_INPUT_BYTES + 1), "baseline", "latest")
+    text, code = verdict_for_stream(b" " * (MAX_BYTES + 1), "baseline", "latest")
     assert code == 2 and "larger than" in text
 
 
-def test_run_prints_errors_on_stderr_only() -> None:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(["--level", "baseline"], io.BytesIO(b"kind: Service\n"), out, err)
-    assert (code, out.getvalue()) == (2, "")
-    assert err.getvalue().startswith("error: ")
-    out = io.StringIO()
-    assert run(["-", "--level", "baseline", "--version", "v1.0"], io.BytesIO(BAD), out, err) == 1
-    assert out.getvalue().startswith("deny host namespaces")
+def test_cli_prints_errors_on_stderr_only() -> None:
+    def check(stdin: bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
+        cmd = [sys.executable, "-m", "unroot", "check", "--format", "verdict", *args, "-"]
+        return subprocess.run(cmd, input=stdin, capture_output=True, check=False)
+
+    res = check(b"kind: Service\n", "--level", "baseline")
+    assert (res.returncode, res.stdout) == (2, b"")
+    assert res.stderr.startswith(b"error: ")
+    res = check(BAD, "--level", "baseline", "--version", "v1.0")
+    assert res.returncode == 1 and res.stdout.startswith(b"deny host namespaces")
 
 
 def test_import_stays_light() -> None:

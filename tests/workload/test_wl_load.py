@@ -9,7 +9,7 @@ import pytest
 
 from unroot.errors import InputError
 from unroot.workload import load
-from unroot.workload.load import Document, load_text, parse_field_path, read_bounded
+from unroot.workload.load import Document, load_text, read_bounded
 
 STREAM = """\
 # Source: chart/templates/web.yaml
@@ -95,19 +95,6 @@ def test_plain_copy_is_json_types() -> None:
     doc = load_text(text, "f").documents[0]
     assert doc.obj["metadata"]["labels"] == {"1": 2}
     assert type(doc.obj["spec"]["x"]) is int
-
-
-def test_field_path_round_trip() -> None:
-    tokens = parse_field_path('metadata.annotations["unroot.dev/profile"]')
-    assert tokens == ["metadata", "annotations", "unroot.dev/profile"]
-    assert load.format_field_path(tokens) == 'metadata.annotations["unroot.dev/profile"]'
-    assert parse_field_path("spec.containers[12].ports[0]") == [
-        "spec",
-        "containers",
-        12,
-        "ports",
-        0,
-    ]
 
 
 def test_synthesised_document_uses_line_map() -> None:

@@ -149,25 +149,26 @@ def check(
 
 
 def _verdict(inputs: tuple[str, ...], level: str, version: str) -> None:
-    from unroot.pipeline.psa_verdict import verdict_for_stream
+    """The conformance contract: the verdict on stdout (errors on stderr) and its exit code."""
+    from unroot.errors import InputError
+    from unroot.pipeline.psa_verdict import EXIT_ERROR, verdict_for_stream
     from unroot.workload.load import read_bounded
 
-    if inputs not in ((), ("-",)):
+    try:
         chunks = []
-        for path in inputs:
+        for path in inputs or ("-",):
             if path == "-":
+                chunks.append(read_bounded(sys.stdin.buffer, "<stdin>"))
                 continue
             try:
                 with open(path, "rb") as fh:
                     chunks.append(read_bounded(fh, path))
             except OSError as exc:
-                sys.stderr.write(f"error: {path}: {exc.strerror}\n")
-                sys.exit(2)
-        data = b"".join(chunks)
-    else:
-        data = sys.stdin.buffer.read()
-    text, code = verdict_for_stream(data, level, version)
-    stream = sys.stderr if code == 2 else sys.stdout
+                raise InputError(f"{path}: {exc.strerror}") from None
+        text, code = verdict_for_stream(b"".join(chunks), level, version)
+    except InputError as exc:
+        text, code = f"error: {exc}", EXIT_ERROR
+    stream = sys.stderr if code == EXIT_ERROR else sys.stdout
     stream.write(text + "\n")
     stream.flush()
     sys.exit(code)

@@ -28,6 +28,7 @@ from unroot.workload.load import (
     stream_budget,
     to_plain_with_lines,
 )
+from unroot.workload.podspec import join_path, split_path
 
 USER_NAME_ANNOTATION = "unroot.dev/user-name"
 SERVICE_ANNOTATION = "unroot.dev/compose-service"
@@ -113,7 +114,7 @@ class _Builder:
     def at(self, pod_path: str, compose_path: list[str | int]) -> None:
         line = self.locate(compose_path)
         if line is not None:
-            self.lines[pod_path] = line
+            self.lines[join_path("", *split_path(pod_path))] = line
 
     def bad(self, key: str, want: str) -> InputError:
         line = self.locate([key])

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unroot.errors import InputError
+from unroot.workload.podspec import join_path, split_path
 
 MAX_BYTES = 16 * 1024 * 1024
 """Largest input accepted (per file or stdin); larger input is rejected with a clear error.
@@ -38,36 +39,6 @@ MAX_NODES = 200_000
 _DOC_START = re.compile(r"^---(?:[ \t]|$)")
 _DOC_END = re.compile(r"^\.\.\.(?:[ \t]|$)")
 _SOURCE = re.compile(r"^#\s*Source:\s*(\S.*?)\s*$", re.MULTILINE)
-_PATH_TOKEN = re.compile(r"""\[(\d+)\]|\[["']([^"']*)["']\]|([^.\[\]]+)""")
-
-
-def parse_field_path(path: str) -> list[str | int]:
-    """``spec.containers[0].securityContext`` -> ``["spec", "containers", 0, "securityContext"]``.
-
-    Keys containing dots are written in brackets: ``metadata.annotations["unroot.dev/profile"]``.
-    """
-    out: list[str | int] = []
-    for index, quoted, plain in _PATH_TOKEN.findall(path):
-        if index:
-            out.append(int(index))
-        elif quoted:
-            out.append(quoted)
-        elif plain:
-            out.append(plain)
-    return out
-
-
-def format_field_path(tokens: list[str | int] | tuple[str | int, ...]) -> str:
-    """Inverse of :func:`parse_field_path`."""
-    parts: list[str] = []
-    for tok in tokens:
-        if isinstance(tok, int):
-            parts.append(f"[{tok}]")
-        elif "." in tok or "[" in tok or "]" in tok:
-            parts.append(f'["{tok}"]')
-        else:
-            parts.append(("." if parts else "") + tok)
-    return "".join(parts)
 
 
 @dataclass(slots=True)
@@ -105,10 +76,13 @@ class Document:
 
     def line_of(self, path: str) -> int | None:
         """1-based line of ``path``, or of its nearest ancestor that exists in the source."""
-        tokens = parse_field_path(path)
+        try:
+            tokens = split_path(path)
+        except ValueError:
+            tokens = []
         if self.line_map is not None:
             for end in range(len(tokens), -1, -1):
-                line = self.line_map.get(format_field_path(tokens[:end]))
+                line = self.line_map.get(join_path("", *tokens[:end]))
                 if line is not None:
                     return line
             return None
