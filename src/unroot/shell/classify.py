@@ -242,7 +242,8 @@ def package_install(cmd: Command, file: str) -> PackageInstall | None:
     return None
 
 
-def _owner_spec(spec: str) -> tuple[str | None, str | None]:
+def owner_spec(spec: str) -> tuple[str | None, str | None]:
+    """``user:group`` (or the older ``user.group``) -> (user, group); a missing part is None."""
     for sep in (":", "."):
         if sep in spec:
             user, _, group = spec.partition(sep)
@@ -280,7 +281,7 @@ def ownership_change(cmd: Command, file: str) -> list[OwnershipChange]:
     group: str | None = None
     mode: str | None = None
     if prog == "chown":
-        owner, group = _owner_spec(spec)
+        owner, group = owner_spec(spec)
     elif prog == "chgrp":
         group = spec
     else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from df_helpers import Scan
 
-from unroot.rules.dockerfile.ur203_setuid_chmod import special_bits
+from unroot.shell.image_changes import special_bits
 
 
 @pytest.mark.parametrize(

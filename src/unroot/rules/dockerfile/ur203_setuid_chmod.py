@@ -2,55 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from unroot.dockerfile.context import DockerfileContext
 from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
 from unroot.rules.dockerfile._util import evidence, final_commands, final_copies, ins_evidence
-from unroot.shell.command import Command
+from unroot.shell.image_changes import mode_change, special_bits
 from unroot.shell.words import basename
-
-_SYMBOLIC = re.compile(r"^[ugoa]*[+=][rwxXst]*$")
-
-
-def special_bits(mode: str) -> str | None:
-    """ "setuid"/"setgid"/"setuid+setgid" when ``mode`` grants them, else None."""
-    parts: list[str] = []
-    if mode.isascii() and mode.isdigit() and len(mode) >= 4:
-        special = int(mode[-4], 8) if mode[-4] in "01234567" else 0
-        if special & 4:
-            parts.append("setuid")
-        if special & 2:
-            parts.append("setgid")
-        return "+".join(parts) or None
-    for clause in mode.split(","):
-        if not _SYMBOLIC.match(clause) or "s" not in clause:
-            continue
-        who = re.match(r"^[ugoa]*", clause)
-        people = who.group(0) if who else ""
-        if not people or "a" in people or "u" in people:
-            parts.append("setuid")
-        if not people or "a" in people or "g" in people:
-            parts.append("setgid")
-    return "+".join(dict.fromkeys(parts)) or None
-
-
-def _mode_and_paths(cmd: Command) -> tuple[str, list[str]] | None:
-    tool = basename(cmd.argv[0])
-    args = [a for a in cmd.argv[1:]]
-    if tool == "chmod":
-        words = [a for a in args if not (a.startswith("-") and not _SYMBOLIC.match(a))]
-        if len(words) >= 2:
-            return words[0], words[1:]
-    elif tool == "install":
-        for i, a in enumerate(args):
-            if a in ("-m", "--mode") and i + 1 < len(args):
-                return args[i + 1], [w for w in args[i + 2 :] if not w.startswith("-")]
-            if a.startswith("--mode="):
-                return a.split("=", 1)[1], [w for w in args[i + 1 :] if not w.startswith("-")]
-    return None
 
 
 def _made_dirs(ctx: DockerfileContext) -> set[str]:
@@ -66,7 +25,7 @@ def _made_dirs(ctx: DockerfileContext) -> set[str]:
 def check(ctx: DockerfileContext) -> Iterator[Finding]:
     dirs = _made_dirs(ctx)
     for _cmd, inner, _user in final_commands(ctx):
-        found = _mode_and_paths(inner)
+        found = mode_change(inner)
         if found is None:
             continue
         mode, paths = found

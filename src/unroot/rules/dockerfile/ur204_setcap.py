@@ -2,46 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from unroot.dockerfile.context import DockerfileContext
 from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
 from unroot.rules.dockerfile._util import evidence, final_commands
-from unroot.shell.words import basename
-
-
-def capabilities(text: str) -> list[str]:
-    """``cap_net_bind_service,cap_net_raw+ep`` -> ["CAP_NET_BIND_SERVICE", "CAP_NET_RAW"]."""
-    names: list[str] = []
-    for clause in text.split():
-        match = re.match(r"^([A-Za-z_0-9,]+)[=+-]", clause)
-        if not match:
-            continue
-        for name in match.group(1).split(","):
-            name = name.strip().upper()
-            if name and name != "ALL":
-                names.append(name if name.startswith("CAP_") else "CAP_" + name)
-            elif name == "ALL":
-                names.append("ALL")
-    return names
+from unroot.shell.classify import setcap
+from unroot.shell.image_changes import capability_names
 
 
 def check(ctx: DockerfileContext) -> Iterator[Finding]:
     for _cmd, inner, _user in final_commands(ctx):
-        if basename(inner.argv[0]) != "setcap":
+        found = setcap(inner, ctx.path)
+        if found is None or not found.paths:
             continue
-        args = list(inner.argv[1:])
-        if "-r" in args:
-            continue
-        operands = [a for a in args if not a.startswith("-")]
-        if len(operands) < 2:
-            continue
-        caps = capabilities(operands[0])
-        files = operands[1:]
+        caps = capability_names(found.caps)
+        files = list(found.paths)
         yield RULE.finding(
-            f"setcap gives {', '.join(caps) or operands[0]} to {', '.join(files)}",
+            f"setcap gives {', '.join(caps) or found.caps} to {', '.join(files)}",
             evidence(ctx, inner.line, " ".join(inner.argv)),
             data={"capabilities": caps, "paths": files},
         )

@@ -14,8 +14,8 @@ from unroot.rules.dockerfile._util import (
     final_commands,
     final_copies,
     ins_evidence,
-    installed_packages,
 )
+from unroot.shell.image_changes import installed_packages
 from unroot.shell.words import basename, flag_value, positional
 
 

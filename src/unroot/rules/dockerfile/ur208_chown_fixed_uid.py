@@ -8,6 +8,7 @@ from unroot.dockerfile.context import DockerfileContext
 from unroot.findings import Category, Evidence, Finding, Severity
 from unroot.rules.base import Rule
 from unroot.rules.dockerfile._util import evidence, final_commands, final_copies, ins_evidence
+from unroot.shell.classify import owner_spec
 from unroot.shell.command import Command
 from unroot.shell.words import basename
 
@@ -16,14 +17,11 @@ _ROOT = frozenset({"0", "root"})
 
 def bad_owner(spec: str, *, group_defaults_to_user: bool) -> str | None:
     """The group a chown spec leaves that is not 0, or None when it is fine."""
-    user, sep, group = spec.partition(":")
-    if not sep:
-        user, sep, group = (
-            spec.partition(".") if "." in spec and ":" not in spec else (spec, "", "")
-        )
+    named_user, named_group = owner_spec(spec)
+    user, group = named_user or "", named_group or ""
     if user.lower() in _ROOT and (not group or group.lower() in _ROOT):
         return None
-    if sep and group:
+    if group:
         return None if group.lower() in _ROOT else group
     if group_defaults_to_user and user:
         return user

@@ -8,7 +8,8 @@ from unroot.dockerfile.context import DockerfileContext
 from unroot.dockerfile.packages import PACKAGE_DIRS
 from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
-from unroot.rules.dockerfile._util import evidence, final_commands, installed_packages
+from unroot.rules.dockerfile._util import evidence, final_commands
+from unroot.shell.image_changes import installed_packages
 from unroot.shell.words import basename
 
 _FIXERS = frozenset({"chgrp", "chown", "chmod"})
