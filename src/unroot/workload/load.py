@@ -5,8 +5,8 @@ line of every key and item, nothing else) beside a plain JSON-like copy that the
 evaluates quickly. The parser's node tree is dropped after conversion: it costs about 35 bytes of
 memory per input byte, the line tree about a third of that.
 Composition uses libyaml through PyYAML's C loader when available (25x faster than ruamel's
-round-trip loader on Kubernetes streams), else ruamel's pure composer; ``--fix`` re-reads only the
-documents it changes with ruamel's round-trip loader, which keeps comments.
+round-trip loader on Kubernetes streams), else PyYAML's pure-Python composer; ``--fix`` re-reads
+only the documents it changes with ruamel's round-trip loader, which keeps comments.
 
 The stream is split into one chunk per YAML document *before* parsing, so one document's line
 numbers are the chunk's offset plus the parser's, ``# Source:`` comments of Helm output are found in
@@ -332,31 +332,44 @@ def stream_budget(text: str) -> list[int]:
     return [1_000_000 + len(text) // 2]
 
 
-def to_plain(node: Any, *, where: str = "input", stream: list[int] | None = None) -> Any:
-    """A JSON-like copy of ``node``; see :func:`to_plain_with_lines`."""
-    return to_plain_with_lines(node, where=where, stream=stream)[0]
-
-
 def to_plain_with_lines(
     node: Any, *, where: str = "input", stream: list[int] | None = None
 ) -> tuple[Any, LineNode]:
     """A JSON-like copy (dict/list/str/int/float/bool/None) and its line tree.
 
-    Depth and size are limited: aliases are expanded here, so counting copied values bounds the
-    billion-laughs attack (per document and, through ``stream``, per stream). Merge keys
-    (``<<``) are applied; duplicate keys are an error, as in Kubernetes' strict decoding.
+    Depth and size are limited: every value an alias stands for counts, as if it were copied, so
+    the budget bounds the billion-laughs attack (per document and, through ``stream``, per
+    stream). A collection reached again through an alias is not walked again: the copy shares
+    it and only its size is charged, so a bomb is refused in time proportional to its text.
+    Merge keys (``<<``) are applied; duplicate keys are an error, as in Kubernetes' strict
+    decoding.
     """
     budget = [MAX_NODES]
     total = stream if stream is not None else [MAX_NODES]
+    seen: dict[int, tuple[Any, LineNode, int]] = {}
 
-    def conv(n: Any, depth: int) -> tuple[Any, LineNode]:
-        budget[0] -= 1
-        total[0] -= 1
+    def charge(size: int) -> None:
+        budget[0] -= size
+        total[0] -= size
         if budget[0] < 0 or total[0] < 0:
             what = "document" if budget[0] < 0 else "stream"
             raise InputError(
                 f"{where}: {what} expands to too many values (YAML alias bomb?); refusing"
             )
+
+    def conv(n: Any, depth: int) -> tuple[Any, LineNode]:
+        found = seen.get(id(n))
+        if found is not None:
+            charge(found[2])
+            return found[0], found[1]
+        before = budget[0]
+        value, lines = convert(n, depth)
+        if n.__class__.__name__ != "ScalarNode":
+            seen[id(n)] = (value, lines, before - budget[0])
+        return value, lines
+
+    def convert(n: Any, depth: int) -> tuple[Any, LineNode]:
+        charge(1)
         if depth > MAX_DEPTH:
             raise InputError(f"{where}: YAML nested deeper than {MAX_DEPTH} levels; refusing")
         line = n.start_mark.line
