@@ -10,7 +10,7 @@ CronJobs (some clean, some asking for root, privileges, host access or capabilit
 ``.cache/bench/``, then prints:
 
 - in-process: Pod Security restricted (latest) + SCC admission (restricted-v2) per object, on
-  already-parsed objects, one core; the target (issue 4) is >= 20,000 evaluations/s;
+  already-parsed objects, one core; the target is >= 20,000 evaluations/s;
 - parse: loading the YAML with line numbers (libyaml compose + plain copy), reported separately;
 - CLI: wall time of ``unroot check FILE --format json`` over the whole file, and objects/s;
 - peers: checkov and trivy (``trivy config --skip-check-update``: offline, embedded checks) on

@@ -14,7 +14,7 @@ Each measurement runs in a fresh child process (so ``ru_maxrss`` is that run's p
 warm-up read that puts the blobs in the page cache; medians of ``--repeat`` runs count.
 The limit is the fastest plain decoder available from Python: python-isal for gzip,
 zstandard for zstd, fed 256 KiB chunks, doing nothing with the output.
-Targets (issue 2): scan <= 1.25x decompression, peak memory < 200 MB.
+Targets: scan <= 1.25x decompression, peak memory < 200 MB.
 """
 
 from __future__ import annotations

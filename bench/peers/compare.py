@@ -265,7 +265,7 @@ def main() -> int:
             f"{tool:<9} {cm.root_accuracy(labels, answers):>13.2f} {exact_text:>6} "
             f"{best:>7.2f} {median:>7.2f} {cpu:>6.2f}  " + " ".join(cells)
         )
-    print("\nthe issue's known peer failures (verdict per tool; label first):")
+    print("\nknown peer failures (verdict per tool; label first):")
     for name in SHOWCASE:
         if name not in labels:
             continue

@@ -19,14 +19,14 @@ def line_of(text: str, needle: str, nth: int = 1) -> int:
     raise AssertionError(needle)
 
 
-def analyse(
+def analyze(
     files: dict[str, str], hints: Sequence[Hint] = (), env: dict[str, str] | None = None
 ) -> DaemonAnalysis:
     return analyze_files(files.get, None, lambda: list(files), hints, env=env)
 
 
 def only(files: dict[str, str], name: str, hints: Sequence[Hint] = ()) -> DaemonConfig:
-    a = analyse(files, hints)
+    a = analyze(files, hints)
     cfg = a.get(name)
     assert cfg is not None, [d.daemon for d in a.daemons]
     return cfg

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from daemon_helpers import analyse, line_of
+from daemon_helpers import analyze, line_of
 
 from unroot.daemons.analyze import analyze_image
 from unroot.findings import Category
@@ -98,9 +98,9 @@ def test_daemon_rules_on_nginx_image() -> None:
 
 def test_rule_ids_pinned_and_quiet_for_high_ports() -> None:
     assert [r.id for r in rules_of("daemon")] == ["UR401", "UR402", "UR403"]
-    a = analyse({"/etc/redis/redis.conf": "port 6380\n"})
+    a = analyze({"/etc/redis/redis.conf": "port 6380\n"})
     assert run_rules("daemon", a) == []
-    b = analyse({"/etc/redis/redis.conf": "port 6380\n"}, [("redis-server", "--port", "80")])
+    b = analyze({"/etc/redis/redis.conf": "port 6380\n"}, [("redis-server", "--port", "80")])
     [f] = run_rules("daemon", b)
     assert f.rule == "UR401" and f.evidence[0].file is None and "command line" in f.message
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from daemon_helpers import analyse, line_of, only, ports
+from daemon_helpers import analyze, line_of, only, ports
 
 NGINX_CONF = """user www-data;
 worker_processes auto;
@@ -161,7 +161,7 @@ def test_apache_env_overrides_envvars_and_upstream_layout() -> None:
         "/etc/apache2/apache2.conf": APACHE_CONF,
         "/etc/apache2/envvars": "export APACHE_RUN_USER=www-data\nexport APACHE_LOG_DIR=/var/log/apache2\n",  # noqa: E501
     }
-    a = analyse(files, env={"APACHE_RUN_USER": "daemon"})
+    a = analyze(files, env={"APACHE_RUN_USER": "daemon"})
     cfg = a.get("apache")
     assert cfg is not None and cfg.user is not None and cfg.user.value == "daemon"
     assert [p.path for p in cfg.paths_of("log")] == ["/var/log/apache2/error.log"]
@@ -525,7 +525,7 @@ def test_bind9_with_argv_user() -> None:
 
 
 def test_nothing_detected_in_an_empty_tree_and_include_loops_stop() -> None:
-    assert analyse({}).daemons == []
+    assert analyze({}).daemons == []
     loop = {"/etc/redis/redis.conf": "include /etc/redis/redis.conf\nport 1\n"}
     cfg = only(loop, "redis")
     assert [x.port for x in cfg.listen] == [1]

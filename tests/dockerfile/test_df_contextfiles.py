@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from unroot.dockerfile.analysis import analyse
+from unroot.dockerfile.analysis import analyze
 from unroot.dockerfile.contextfiles import ContextFiles
 from unroot.dockerfile.entry import entry_argv
 
@@ -10,7 +10,7 @@ from unroot.dockerfile.entry import entry_argv
 def _ctx(tmp_path: Path, text: str) -> ContextFiles:
     path = tmp_path / "Dockerfile"
     path.write_text(text)
-    return ContextFiles(analyse(text, str(path), str(tmp_path), base_lookup=False))
+    return ContextFiles(analyze(text, str(path), str(tmp_path), base_lookup=False))
 
 
 def test_copy_into_directory_and_rename(tmp_path: Path) -> None:
@@ -54,5 +54,5 @@ def test_sources_outside_context_are_not_read(tmp_path: Path) -> None:
 
 def test_entry_argv_shell_and_exec_forms(tmp_path: Path) -> None:
     text = 'FROM alpine\nENTRYPOINT ["/e.sh"]\nCMD run --now\n'
-    ctx = analyse(text, "D", str(tmp_path), base_lookup=False)
+    ctx = analyze(text, "D", str(tmp_path), base_lookup=False)
     assert entry_argv(ctx) == (["/e.sh"], ["/bin/sh", "-c", "run --now"])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from unroot.dockerfile.analysis import analyse
+from unroot.dockerfile.analysis import analyze
 from unroot.dockerfile.stages import chain, load, select_target
 from unroot.errors import InputError, UnrootError
 
@@ -36,7 +36,7 @@ def test_from_same_name_is_image() -> None:
 
 
 def test_user_inherited_through_from_stage(tmp_path: object) -> None:
-    ctx = analyse(
+    ctx = analyze(
         "FROM debian:12 AS base\nUSER 1001:0\nFROM base\nRUN true\n", "D", ".", base_lookup=False
     )
     assert ctx.user.user.uid == 1001 and ctx.user.stage == 0
@@ -108,7 +108,7 @@ def test_escape_directive() -> None:
 
 def test_run_commands_keep_physical_lines() -> None:
     text = "FROM alpine\nRUN apk add x \\\n   # c\n\n   && chmod u+s /x \\\n && echo ok\n"
-    ctx = analyse(text, "D", ".", base_lookup=False)
+    ctx = analyze(text, "D", ".", base_lookup=False)
     got = [(c.argv[0], c.line) for step in ctx.runs for c in step.commands]
     assert got == [("apk", 2), ("chmod", 5), ("echo", 6)]
 
@@ -118,14 +118,14 @@ def test_run_exec_form_and_heredoc() -> None:
         'FROM alpine\nRUN ["sh", "-c", "setcap cap_net_raw+ep /x"]\n'
         "RUN <<EOT bash\nset -e\nchown 1:1 /y\nEOT\nRUN python3 <<EOF\nimport os\nEOF\n"
     )
-    ctx = analyse(text, "D", ".", base_lookup=False)
+    ctx = analyze(text, "D", ".", base_lookup=False)
     got = [(c.argv[0], c.line) for step in ctx.runs for c in step.commands]
     assert ("setcap", 2) in got and ("chown", 5) in got
     assert ("python3", 7) in got and not any(a == "import" for a, _ in got)
 
 
 def test_run_words_expanded_with_scope() -> None:
-    ctx = analyse(
+    ctx = analyze(
         "FROM alpine\nARG UID=1001\nRUN chown $UID:0 /d && echo $HOME\n",
         "D",
         ".",
@@ -141,5 +141,5 @@ def test_non_posix_shell_runs_are_not_parsed() -> None:
         "RUN Set-Content chmod u+s\n"
         'SHELL ["/bin/bash", "-c"]\nRUN chmod u+s /x\n'
     )
-    ctx = analyse(text, "D", ".", base_lookup=False)
+    ctx = analyze(text, "D", ".", base_lookup=False)
     assert [c.argv[0] for step in ctx.runs for c in step.commands] == ["chmod"]

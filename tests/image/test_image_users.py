@@ -1,4 +1,4 @@
-"""User resolution: every form the issue lists, through the image's own passwd and group."""
+"""User resolution: names, numbers and user:group, through the image's own passwd and group."""
 
 import pytest
 

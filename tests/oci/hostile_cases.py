@@ -1,4 +1,4 @@
-"""The hostile inputs of issue 2 item 8, each as (builder, expected message pattern).
+"""Hostile image inputs, each as (builder, expected message pattern): all must be refused.
 
 A builder makes an image under a directory and returns its reference. Shared by the
 ``open_image`` tests and the CLI tests, so both see exactly the same inputs.

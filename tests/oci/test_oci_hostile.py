@@ -1,4 +1,4 @@
-"""Every hostile input of issue 2 item 8 is an InputError with one clear line."""
+"""Every hostile image input is an InputError with one clear line."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""See DESIGN.md for this package's one job."""
+"""The admission webhook: AdmissionReview in, allow, deny or patch out."""

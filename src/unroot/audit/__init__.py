@@ -1,1 +1,1 @@
-"""See DESIGN.md for this package's one job."""
+"""The append-only, hash-chained audit log of admission decisions and its verifier."""

@@ -19,7 +19,6 @@ from unroot.findings import Severity, Target
 from unroot.oci.model import LayerInfo
 
 IMAGE_TRANSPORTS = ("oci:", "oci-archive:", "docker-archive:", "containers-storage:", "docker://")
-DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
 
 ProgressFn = Callable[[int, int, LayerInfo], None]
 
@@ -147,7 +146,7 @@ def fails(targets: Sequence[Target], fail_on: Severity) -> bool:
     type=click.Path(dir_okay=False, writable=True),
     help="Write the report to FILE (atomically) instead of stdout.",
 )
-@click.option("--target", "stage", help="Dockerfile stage to analyse (default: the last).")
+@click.option("--target", "stage", help="Dockerfile stage to analyze (default: the last).")
 def scan(
     targets: tuple[str, ...],
     platform: str | None,

@@ -1,1 +1,1 @@
-"""See DESIGN.md for this package's one job."""
+"""One parser per daemon: the ports, users and paths its configuration asks for."""

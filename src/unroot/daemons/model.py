@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -91,6 +90,3 @@ def split_addr_port(text: str) -> tuple[str, int] | None:
     if port > 65535:
         return None
     return (m.group("v6") if m.group("v6") is not None else m.group("host") or ""), port
-
-
-ReadFile = Callable[[str], "str | None"]

@@ -196,7 +196,3 @@ DAEMONS: tuple[DaemonSpec, ...] = (
         ((53, "udp"), (53, "tcp")),
     ),
 )
-
-
-def by_binary(name: str) -> DaemonSpec | None:
-    return next((d for d in DAEMONS if name in d.binaries), None)

@@ -33,7 +33,7 @@ def stage_user(dockerfile: Dockerfile, stage: Stage, base: BaseInfo | None) -> U
     return UserSetting(UserSpec.parse(""), "unknown")
 
 
-def analyse(
+def analyze(
     text: str,
     path: str,
     context_dir: str,

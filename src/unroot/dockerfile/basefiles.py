@@ -4,7 +4,7 @@
 copied file, but it is only read because the base's ``/etc/nginx/nginx.conf`` includes
 ``conf.d/*.conf``, and that file is not in the build context. When the final image adds files
 under a daemon's include directory and the context does not provide the main config itself,
-the daemon analyser is given a minimal stand-in that only carries those include lines (as the
+the daemon analyzer is given a minimal stand-in that only carries those include lines (as the
 upstream and Debian packages ship them), so the copied file is read. Nothing else is assumed:
 no listen, no user, no paths come from a stand-in.
 """

@@ -3,7 +3,7 @@ who each step runs as, the base image, and every RUN of the final image parsed i
 
 "Final image" means the final stage (or ``--target``) plus the stages it is built on through
 ``FROM <stage>``: their instructions are all layers of the image that ships. Other stages are
-builders: analysed for the record, never blamed.
+builders: analyzed for the record, never blamed.
 """
 
 from __future__ import annotations

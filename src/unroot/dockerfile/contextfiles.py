@@ -2,7 +2,7 @@
 
 ``read_file("/usr/local/bin/docker-entrypoint.sh")`` answers with the build-context file that
 the final image's last matching COPY/ADD put there (or a ``COPY <<EOF`` heredoc body), so the
-entrypoint and daemon analysers can read a Dockerfile's image before it is built. ``COPY
+entrypoint and daemon analyzers can read a Dockerfile's image before it is built. ``COPY
 --from=<stage>`` is followed into that stage the same way. Sources never leave the context
 directory, and files above :data:`MAX_FILE` are not read.
 """
@@ -35,7 +35,7 @@ class Source:
 
 
 class ContextFiles:
-    """The ``read_file`` callable handed to the script and daemon analysers."""
+    """The ``read_file`` callable handed to the script and daemon analyzers."""
 
     def __init__(self, ctx: DockerfileContext) -> None:
         self.ctx = ctx

@@ -65,10 +65,6 @@ class Stage:
     def label(self) -> str:
         return f"stage {self.index}" + (f" ({self.name})" if self.name else "")
 
-    @property
-    def is_scratch(self) -> bool:
-        return self.base_stage is None and self.base.lower() == "scratch"
-
 
 @dataclass(slots=True)
 class Dockerfile:
@@ -78,7 +74,3 @@ class Dockerfile:
     directives: dict[str, str]
     global_args: dict[str, str]
     stages: list[Stage]
-
-    def stage_by_name(self, name: str) -> Stage | None:
-        lowered = name.lower()
-        return next((s for s in self.stages if s.name and s.name.lower() == lowered), None)

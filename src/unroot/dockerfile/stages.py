@@ -4,7 +4,7 @@ Scoping follows BuildKit: ARGs before the first FROM are global and only visible
 (and to a stage that re-declares them with a bare ``ARG NAME``); an ARG or ENV inside a stage is
 visible from the next instruction on; ENV wins over ARG of the same name; ``FROM <stage>``
 inherits the parent's ENV (and USER, WORKDIR) but not its ARGs; ONBUILD triggers do not run in
-this image, so they are kept but never analysed as this image's instructions.
+this image, so they are kept but never analyzed as this image's instructions.
 
 Stage references: ``FROM x`` is a stage when an earlier stage is named ``x``, or a later one
 (which can only form a cycle); ``FROM x AS x`` is the image ``x``. ``COPY --from=X`` and

@@ -1,1 +1,1 @@
-"""See DESIGN.md for this package's one job."""
+"""Findings -> a typed fix plan -> an appended image layer or a patched Dockerfile."""

@@ -64,23 +64,6 @@ CAPABILITY_NAMES: tuple[str, ...] = (
 )
 """Index = capability number, as in linux/capability.h."""
 
-CONTAINER_DEFAULT_CAPS = frozenset(
-    {
-        "CAP_CHOWN",
-        "CAP_DAC_OVERRIDE",
-        "CAP_FOWNER",
-        "CAP_FSETID",
-        "CAP_KILL",
-        "CAP_NET_BIND_SERVICE",
-        "CAP_SETFCAP",
-        "CAP_SETGID",
-        "CAP_SETPCAP",
-        "CAP_SETUID",
-        "CAP_SYS_CHROOT",
-    }
-)
-"""Podman's default bounding set (containers.conf); Docker adds a few more."""
-
 
 class MalformedCapability(ValueError):
     """The xattr is not a valid ``vfs_cap_data``."""

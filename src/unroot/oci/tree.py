@@ -25,7 +25,7 @@ Decisions, all made for a *scan* that never writes to disk:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
 from unroot.errors import InputError
 from unroot.oci import tarstream
@@ -286,15 +286,3 @@ class TreeBuilder:
         self.entries = {}
         self.content = {}
         return tree
-
-
-def build_tree(
-    layers: Sequence[Iterable[TarEntry]],
-    digests: Sequence[str] | None = None,
-    capture: Capture | None = None,
-) -> FileTree:
-    """Convenience for tests: merge already-parsed layers."""
-    builder = TreeBuilder(capture)
-    for i, entries in enumerate(layers):
-        builder.apply(entries, digests[i] if digests else "", i)
-    return builder.tree()

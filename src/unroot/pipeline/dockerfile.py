@@ -1,7 +1,7 @@
 """The Dockerfile pipeline: parse, build the model of the final image, run the rules, decide.
 
 The directory holding the Dockerfile is the build context: the entrypoint script and daemon
-configs the final image COPYs are read from it and analysed with the same script and daemon
+configs the final image COPYs are read from it and analyzed with the same script and daemon
 rules as an image scan.
 """
 
@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 
 from unroot.daemons.analyze import analyze_files
-from unroot.dockerfile.analysis import analyse
+from unroot.dockerfile.analysis import analyze
 from unroot.dockerfile.basefiles import WithBaseIncludes
 from unroot.dockerfile.context import DockerfileContext
 from unroot.dockerfile.contextfiles import ContextFiles
@@ -50,7 +50,7 @@ def scan_dockerfile(
     """Scan one Dockerfile (or a directory holding one) and return its verdict and findings."""
     file_path, context_dir = locate(path)
     text = read_text(file_path)
-    ctx = analyse(
+    ctx = analyze(
         text,
         file_path,
         context_dir,

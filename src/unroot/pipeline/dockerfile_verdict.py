@@ -1,6 +1,6 @@
 """The Dockerfile verdict: who the final image runs as, and why it needs root if it does.
 
-Separates the two kinds of root images the issue asks to tell apart: one that starts as root
+Separates the two kinds of root images: one that starts as root
 only to drop privileges (fixable by running as that user directly) and one that needs root or
 a capability to work (low port, host modification, capability, package install at start...).
 """

@@ -1,1 +1,1 @@
-"""See DESIGN.md for this package's one job."""
+"""Workload policy, pure: Pod Security Standards, SCC-style profiles, namespace UID ranges."""

@@ -1,1 +1,1 @@
-"""See DESIGN.md for this package's one job."""
+"""The rules: one module per check, registered by kind, each with its descriptor."""

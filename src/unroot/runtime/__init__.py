@@ -1,1 +1,1 @@
-"""See DESIGN.md for this package's one job."""
+"""Running containers: the podman adapter, with this host's quirks detected once."""

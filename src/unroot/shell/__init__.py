@@ -1,1 +1,1 @@
-"""See DESIGN.md for this package's one job."""
+"""Shell command syntax: parse scripts and RUN lines, peel wrappers, classify what commands do."""

@@ -1,6 +1,6 @@
 """The one value the shell layer hands to everybody else: a simple command with its location.
 
-Kept apart from the parser so that rules and the Dockerfile analyser can construct and inspect
+Kept apart from the parser so that rules and the Dockerfile analyzer can construct and inspect
 commands without importing tree-sitter.
 """
 

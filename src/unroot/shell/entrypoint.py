@@ -71,13 +71,13 @@ def analyze_entrypoint(
     workdir: str = "",
     list_paths: Callable[[], Iterable[str]] | None = None,
 ) -> EntrypointAnalysis:
-    """Analyse what ENTRYPOINT + CMD do at start (see the module docstring).
+    """Analyze what ENTRYPOINT + CMD do at start (see the module docstring).
 
     ``exists`` (optional) says whether a path is present at all, so that binaries whose content
     was not captured still resolve through PATH; ``entry`` (optional) gives file metadata so that
     writes to paths that are already writable by group 0 are not reported; ``list_paths``
     (optional) lists every absolute path, so that hook directories a script runs
-    (``/docker-entrypoint.d/*.sh``, ``run-parts DIR``) are analysed too.
+    (``/docker-entrypoint.d/*.sh``, ``run-parts DIR``) are analyzed too.
     """
     argv = tuple(entrypoint or ()) + tuple(cmd or ()) if entrypoint else tuple(cmd or ())
     walker = _Walker(read_file, dict(env or {}), exists, entry, workdir, list_paths)
@@ -236,7 +236,7 @@ class _Walker:
         *,
         main: bool,
     ) -> bool:
-        """Run ``argv``: analyse it if it is a shell script; returns True if it was one."""
+        """Run ``argv``: analyze it if it is a shell script; returns True if it was one."""
         prog = argv[0]
         args = argv[1:]
         if basename(prog) in SHELLS and args and not args[0].startswith(("-", "+")):
@@ -431,7 +431,7 @@ class _Walker:
             return  # otherwise its commands were already emitted by the parser
         first = inner.argv[0]
         if first == file or (basename(first) == basename(file) and "$0" in " ".join(cmd.argv)):
-            return  # re-exec of the script itself as another user: already being analysed
+            return  # re-exec of the script itself as another user: already being analyzed
         layer_tools = [p.tool for p in layers(c)]
         is_exec = bool(layer_tools) and (layer_tools[0] == "exec" or run_user != before)
         where = Where(file, c.line, c.text)

@@ -129,10 +129,6 @@ class EntrypointAnalysis:
         return name in ("", "root", "0")
 
     @property
-    def has_root_guard(self) -> bool:
-        return self.root_guard is not None
-
-    @property
     def needs_root_reasons(self) -> list[str]:
         """Why root (or a capability) is needed to work, beyond dropping privileges."""
         out: list[str] = []
@@ -153,12 +149,3 @@ class EntrypointAnalysis:
         """Starts as root only to fix ownership and drop privileges: fixable by running as the
         drop's user directly (after fixing ownership at build time)."""
         return bool(self.drops) and not self.needs_root_reasons
-
-    @property
-    def program_names(self) -> list[str]:
-        """Basenames of every program run (hints for daemon detection)."""
-        seen: dict[str, None] = {}
-        for p in self.programs:
-            if p.argv:
-                seen.setdefault(p.argv[0].rstrip("/").rsplit("/", 1)[-1], None)
-        return list(seen)

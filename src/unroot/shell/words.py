@@ -56,26 +56,6 @@ _TRANSPARENT = frozenset(
     }
 )
 
-# Wrappers that run their operand as another user (or may: sudo, chroot).
-SWITCHERS = frozenset(
-    {
-        "gosu",
-        "su-exec",
-        "setpriv",
-        "su",
-        "runuser",
-        "chroot",
-        "s6-setuidgid",
-        "s6-applyuidgid",
-        "setuidgid",
-        "chpst",
-        "sudo",
-        "doas",
-        "start-stop-daemon",
-        "capsh",
-    }
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Peeled:

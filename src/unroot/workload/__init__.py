@@ -1,1 +1,1 @@
-"""See DESIGN.md for this package's one job."""
+"""Kubernetes objects, compose services and run command lines read into pods with source lines."""

@@ -34,8 +34,6 @@ _TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
     "PodTemplate": ("template",),
 }
 
-WORKLOAD_KINDS: frozenset[str] = frozenset(_TEMPLATE_PATHS)
-
 
 @dataclass(slots=True)
 class PodRef:

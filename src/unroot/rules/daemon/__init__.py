@@ -1,1 +1,1 @@
-"""See DESIGN.md for this package's one job."""
+"""Daemon rules (UR4xx): what a daemon's configuration asks for that needs root."""

@@ -1,1 +1,1 @@
-"""See DESIGN.md for this package's one job."""
+"""Dockerfile rules (UR2xx): what the final stage of a Dockerfile does that needs root."""

@@ -1,1 +1,1 @@
-"""See DESIGN.md for this package's one job."""
+"""Image rules (UR1xx): the config and merged file tree of an image."""

@@ -1,1 +1,1 @@
-"""See DESIGN.md for this package's one job."""
+"""Entrypoint script rules (UR3xx): what the container does when it starts."""
