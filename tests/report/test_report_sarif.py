@@ -98,3 +98,26 @@ def test_script_evidence_inside_an_image_is_an_image_path(targets: list[Target])
     assert script["physicalLocation"]["region"]["startLine"] == 5
     assert "physicalLocation" not in config
     assert {"name": "ENTRYPOINT/CMD", "kind": "property"} in config["logicalLocations"]
+
+
+def test_workload_sarif_does_not_load_the_image_analysis() -> None:
+    """Describing workload and policy ids imports their kinds only, not the image/shell stack."""
+    import subprocess
+    import sys
+
+    code = (
+        "import io, sys\n"
+        "from unroot.pipeline.workload import check_workloads, make_options\n"
+        "from unroot.report import render\n"
+        "from unroot.workload.load import load_text\n"
+        "src = load_text('kind: Pod\\nmetadata: {name: p}\\nspec:\\n  containers:\\n"
+        "  - {name: c, image: x, ports: [{containerPort: 80}],"
+        " securityContext: {privileged: true}}\\n', 'p.yaml')\n"
+        "opts = make_options(mode='scc', psa_level='baseline', psa_version='latest')\n"
+        "render(check_workloads([src], opts).targets, 'sarif', io.StringIO())\n"
+        "heavy = ('unroot.rules.image', 'unroot.rules.dockerfile', 'unroot.shell.parse',"
+        " 'unroot.oci.tree', 'unroot.daemons.analyze', 'tree_sitter')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -12,7 +12,7 @@ through the ``image_scanner`` callable the caller passes in.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from unroot.errors import InputError, UnrootError, UsageError
@@ -184,16 +184,7 @@ def make_options(
     if unknown:
         known = ", ".join(sorted(profiles))
         raise UsageError(f"unknown profile(s) {', '.join(unknown)} (known: {known})")
-    return WorkloadOptions(
-        mode=options.mode,
-        psa_level=options.psa_level,
-        psa_version=options.psa_version,
-        profiles=profiles,
-        allowed_profiles=allowed,
-        uid_range=options.uid_range,
-        fix=fix,
-        image_scanner=image_scanner,
-    )
+    return replace(options, profiles=profiles)
 
 
 def check_workloads(sources: Sequence[Source], options: WorkloadOptions) -> WorkloadResult:
