@@ -14,7 +14,9 @@ a slash or a bracket (annotation keys do) is written ``["key"]`` with JSON strin
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,8 +124,20 @@ def join_path(prefix: str, *parts: str | int) -> str:
     return out
 
 
+_PLAIN_PATH = re.compile(r'(?:[^.\[\]"]+|\[[0-9]+\])(?:\.[^.\[\]"]+|\[[0-9]+\])*')
+_PLAIN_TOKEN = re.compile(r'([^.\[\]"]+)|\[([0-9]+)\]')
+
+
 def split_path(path: str) -> list[str | int]:
     """Inverse of :func:`join_path`: the keys and indexes of a field path."""
+    return list(_split(path))
+
+
+@functools.lru_cache(maxsize=4096)
+def _split(path: str) -> tuple[str | int, ...]:
+    """Memoised: the same few hundred paths recur in every pod of a manifest stream."""
+    if _PLAIN_PATH.fullmatch(path):  # no quoted keys: one regex pass
+        return tuple(int(index) if index else key for key, index in _PLAIN_TOKEN.findall(path))
     parts: list[str | int] = []
     i, n = 0, len(path)
     while i < n:
@@ -153,7 +167,7 @@ def split_path(path: str) -> list[str | int]:
                 j += 1
             parts.append(path[i:j])
             i = j
-    return parts
+    return tuple(parts)
 
 
 def _plain_key(key: str) -> bool:
