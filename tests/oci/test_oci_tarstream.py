@@ -1,4 +1,10 @@
-"""The hand-written tar reader must see exactly what :mod:`tarfile` sees, at any chunking."""
+"""The hand-written tar reader against :mod:`tarfile` on ordinary archives, at any chunking.
+
+On the archives tarfile writes, Go's ``archive/tar`` (the runtime's reader, which this one
+follows) and tarfile agree, except that Go drops empty PAX values and hands a global header
+over as an entry of its own. Where they disagree on odd archives, Go wins: those cases are
+in ``test_oci_tar_go.py`` and, against podman itself, ``test_oci_tar_podman.py``.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +42,7 @@ long_path = st.lists(st.text("abcdefgh", min_size=30, max_size=60), min_size=3, 
 )
 xattr_key = st.sampled_from(["security.capability", "user.x", "trusted.overlay.opaque", "user.é"])
 xattrs = st.dictionaries(xattr_key, st.binary(min_size=0, max_size=40), max_size=3)
-ids = st.one_of(st.integers(0, 70000), st.integers(0, 2**32 - 1))
+ids = st.one_of(st.integers(0, 70000), st.integers(0, 2**32 - 2))
 
 
 @st.composite
@@ -103,7 +109,7 @@ def expected(data: bytes) -> list[tuple[object, ...]]:
             xa = {
                 k[len("SCHILY.xattr.") :]: v.encode("utf-8", "surrogateescape")
                 for k, v in m.pax_headers.items()
-                if k.startswith("SCHILY.xattr.")
+                if k.startswith("SCHILY.xattr.") and v  # Go ignores empty PAX values
             }
             content = tf.extractfile(m).read() if m.isreg() else None  # type: ignore[union-attr]
             link = m.linkname if m.type in (tarfile.LNKTYPE, tarfile.SYMTYPE) else ""
@@ -120,11 +126,14 @@ def expected(data: bytes) -> list[tuple[object, ...]]:
 def actual(data: bytes, size: int) -> list[tuple[object, ...]]:
     out = []
     for e in iter_tar(chunked(data, size), want=lambda n, s: True, max_data=1 << 30):
+        if e.type == tarstream.PAX_GLOBAL:
+            continue  # tarfile consumes a global header; Go returns it as an entry
         content = e.data if e.type == b"0" else None
         if e.type == b"0" and content is None:
             content = b""
+        name = e.name.rstrip("/") if e.type == tarstream.DIR else e.name
         out.append(
-            (e.name, e.type, e.mode, e.uid, e.gid, e.size, e.linkname, e.xattrs or {},
+            (name, e.type, e.mode, e.uid, e.gid, e.size, e.linkname, e.xattrs or {},
              (e.devmajor, e.devminor), content)
         )  # fmt: skip
     return out
@@ -245,15 +254,14 @@ def test_empty_stream_has_no_entries() -> None:
     assert list(iter_tar([bytes(1024)])) == []
 
 
-def test_libarchive_xattrs_are_decoded() -> None:
+def test_only_schily_xattrs_count() -> None:
+    """Go's reader (so the runtime) turns only ``SCHILY.xattr.*`` into xattrs: bsdtar's
+    ``LIBARCHIVE.xattr.*`` form is not extracted, so it must not be reported either."""
     info = tarfile.TarInfo("ping")
     info.pax_headers = {
         "LIBARCHIVE.xattr.security.capability": "AQAAAgAgAAAAAAAAAAAAAAAAAAA",
-        "LIBARCHIVE.xattr.user.a%3Db": "eA==",
+        "SCHILY.xattr.user.a": "x",
     }
     data = info.tobuf(format=tarfile.PAX_FORMAT) + bytes(1024)
     (entry,) = list(iter_tar([data]))
-    assert entry.xattrs == {
-        "security.capability": bytes.fromhex("0100000200200000000000000000000000000000"),
-        "user.a=b": b"x",
-    }
+    assert entry.xattrs == {"user.a": b"x"}
