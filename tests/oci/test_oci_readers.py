@@ -94,7 +94,7 @@ def test_tags_select_the_image(tmp_path: Path) -> None:
             descs.append(manifest.descriptor(annotations={REF_NAME: tag}))
         w.commit(descs)
     assert open_image(f"oci:{dest}:two").config.user == "2"
-    assert {e.path for e in open_image(f"oci:{dest}:one").tree} == {"one.txt"}
+    assert {e.path for e in open_image(f"oci:{dest}:one").tree} == {"", "one.txt"}
     with pytest.raises(InputError, match="name one as oci:DIR:TAG"):
         open_image(f"oci:{dest}")
     with pytest.raises(InputError, match=r"no image tagged 'three'.*one, two"):
@@ -156,7 +156,7 @@ def test_docker_archive_and_oci_archive_agree(tmp_path: Path) -> None:
     named = open_image(f"docker-archive:{tmp_path / 'docker.tar'}:localhost/x:1")
     legacy = open_image(f"docker-archive:{tmp_path / 'legacy.tar'}")
     expected = tree_view(from_layout)
-    assert len(expected) == 6
+    assert len(expected) == 9  # six entries, two parents the extractor creates, the root
     for image in (from_oci, from_docker, named, legacy):
         assert tree_view(image) == expected
         assert image.config.user == "1001:0"
@@ -199,7 +199,7 @@ def test_missing_things_are_input_errors(tmp_path: Path) -> None:
     (tmp_path / "junk.tar").write_bytes(b"junk" * 300)
     with pytest.raises(InputError, match="not a readable tar"):
         open_image(f"oci-archive:{tmp_path / 'junk.tar'}")
-    with pytest.raises(InputError, match="cannot open"):
+    with pytest.raises(InputError, match=r"cannot read .*missing\.tar: No such file"):
         open_image(f"docker-archive:{tmp_path / 'missing.tar'}")
 
 

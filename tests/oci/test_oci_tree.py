@@ -8,7 +8,7 @@ import pytest
 
 from unroot.errors import InputError
 from unroot.oci.load import open_image
-from unroot.oci.model import EntryType, Image
+from unroot.oci.model import DeviceEntry, EntryType, Image
 from unroot.oci.tree import default_capture
 from unroot.oci.writer import Entry, default_config, write_image
 
@@ -22,7 +22,8 @@ def scan(tmp_path: Path, layers: list[list[Entry]], **kw: object) -> Image:
 
 
 def paths(image: Image) -> set[str]:
-    return {e.path for e in image.tree}
+    """Every path but the root (which the runtime, not a layer, provides)."""
+    return {e.path for e in image.tree if e.path}
 
 
 def test_metadata_is_kept_per_entry(tmp_path: Path) -> None:
@@ -36,8 +37,14 @@ def test_metadata_is_kept_per_entry(tmp_path: Path) -> None:
             Entry("usr/bin/sh", "symlink", linkname="/bin/busybox"),
             Entry("tmp", "dir", mode=0o1777),
             Entry("run/fifo", "fifo", mode=0o600, uid=7, gid=8),
+            Entry("dev", "dir"),
+            Entry("dev/null", "char", mode=0o666, devmajor=1, devminor=3),
+            Entry("dev/loop0", "block", mode=0o660, gid=6, devmajor=7, devminor=0),
         ],
-        [Entry("usr/bin/su-again", "hardlink", linkname="usr/bin/su", mode=0o4755)],
+        [
+            Entry("usr/bin/newgrp", data=b"n", mode=0o4755),
+            Entry("usr/bin/su-again", "hardlink", linkname="usr/bin/newgrp", mode=0o4755),
+        ],
     ]
     image = scan(tmp_path, layers)
     su = image.tree.get("/usr/bin/su")
@@ -53,10 +60,23 @@ def test_metadata_is_kept_per_entry(tmp_path: Path) -> None:
     assert tmp is not None and tmp.mode == 0o1777 and tmp.is_dir
     fifo = image.tree.get("run/fifo")
     assert fifo is not None and (fifo.type, fifo.uid, fifo.gid) == (EntryType.FIFO, 7, 8)
+    null = image.tree.get("dev/null")
+    assert isinstance(null, DeviceEntry) and null.type is EntryType.CHAR
+    assert (null.devmajor, null.devminor, null.mode) == (1, 3, 0o666)
+    loop = image.tree.get("dev/loop0")
+    assert isinstance(loop, DeviceEntry) and loop.type is EntryType.BLOCK
+    assert (loop.devmajor, loop.devminor, loop.gid) == (7, 0, 6)
     link = image.tree.get("usr/bin/su-again")
-    assert link is not None and link.type is EntryType.HARDLINK
-    assert link.linkname == "usr/bin/su" and link.layer == image.layers[1].digest
-    assert image.tree.resolve("usr/bin/su-again") is su
+    assert link is not None and link.type is EntryType.HARDLINK and link.setuid
+    assert link.linkname == "usr/bin/newgrp" and link.layer == image.layers[1].digest
+    assert image.tree.resolve("usr/bin/su-again") is image.tree.get("usr/bin/newgrp")
+    root = image.tree.get("/")
+    assert root is not None and (root.type, root.mode, root.uid, root.gid) == (
+        EntryType.DIR,
+        0o555,
+        0,
+        0,
+    )
 
 
 def test_whiteout_removes_path_and_below_from_lower_layers(tmp_path: Path) -> None:
@@ -64,16 +84,18 @@ def test_whiteout_removes_path_and_below_from_lower_layers(tmp_path: Path) -> No
         [Entry("a/b/c", data=b"1"), Entry("a/keep", data=b"2"), Entry("x", data=b"3")],
         [Entry("a/b", "whiteout"), Entry("x", "whiteout")],
     ]
-    assert paths(scan(tmp_path, layers)) == {"a/keep"}
+    assert paths(scan(tmp_path, layers)) == {"a", "a/keep"}
 
 
 def test_whiteout_then_recreate_in_same_layer(tmp_path: Path) -> None:
+    """The extractor replaces the whiteout with the new directory, which is not opaque:
+    the lower contents show through again (what podman extracts)."""
     layers = [
         [Entry("d", "dir"), Entry("d/old", data=b"1")],
         [Entry("d", "whiteout"), Entry("d", "dir", mode=0o700), Entry("d/new", data=b"2")],
     ]
     image = scan(tmp_path, layers)
-    assert paths(image) == {"d", "d/new"}
+    assert paths(image) == {"d", "d/new", "d/old"}
     d = image.tree.get("d")
     assert d is not None and d.mode == 0o700
 
@@ -91,7 +113,7 @@ def test_opaque_dir_hides_only_lower_layers(tmp_path: Path, marker_first: bool) 
         ],
         [Entry("etc/app", "dir"), *upper],
     ]
-    assert paths(scan(tmp_path, layers)) == {"etc/app", "etc/app/new.conf", "etc/other"}
+    assert paths(scan(tmp_path, layers)) == {"etc", "etc/app", "etc/app/new.conf", "etc/other"}
 
 
 def test_overlay_style_whiteouts(tmp_path: Path) -> None:
@@ -103,7 +125,7 @@ def test_overlay_style_whiteouts(tmp_path: Path) -> None:
             Entry("b/four", data=b"4"),
         ],
     ]
-    assert paths(scan(tmp_path, layers)) == {"b", "b/four"}
+    assert paths(scan(tmp_path, layers)) == {"a", "b", "b/four"}
 
 
 def test_file_replacing_directory_drops_its_children(tmp_path: Path) -> None:
@@ -179,7 +201,7 @@ def test_default_capture_predicate_alone() -> None:
 def test_every_compression_gives_the_same_tree(tmp_path: Path, compression: str) -> None:
     layers = [[Entry("a", data=b"1", mode=0o4711)], [Entry("b", "symlink", linkname="a")]]
     image = scan(tmp_path, layers, compression=compression)
-    got = sorted((e.path, e.type, e.mode, e.linkname, e.layer_index) for e in image.tree)
+    got = sorted((e.path, e.type, e.mode, e.linkname, e.layer_index) for e in image.tree if e.path)
     assert got == [("a", EntryType.FILE, 0o4711, "", 0), ("b", EntryType.SYMLINK, 0o777, "a", 1)]
 
 
@@ -187,11 +209,11 @@ def test_non_escaping_dotdot_is_normalised(tmp_path: Path) -> None:
     image = scan(
         tmp_path, [[Entry("./a/../b/c", data=b"1"), Entry("d", "symlink", linkname="b/../c")]]
     )
-    assert paths(image) == {"b/c", "d"}
+    assert paths(image) == {"b", "b/c", "d"}
 
 
 def test_hardlink_to_unknown_path_is_rejected(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="not in the image"):
+    with pytest.raises(InputError, match="which this layer does not contain"):
         scan(tmp_path, [[Entry("x", "hardlink", linkname="nowhere")]])
 
 

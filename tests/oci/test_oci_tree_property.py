@@ -1,4 +1,5 @@
-"""Property test: merging random layers equals a direct model of the OCI whiteout rules."""
+"""Property test: merging random layers equals a direct model of what podman extracts
+(the rules ``test_oci_tar_podman.py`` checks against podman itself)."""
 
 from __future__ import annotations
 
@@ -20,26 +21,35 @@ def ancestors(path: str) -> list[str]:
 
 
 def normalise_layer(ops: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """What a real layer tar looks like: parents first, each path once, nothing below a file."""
+    """What a real layer tar looks like: parents first, each name once (a whiteout may be
+    followed by the path it hides), nothing below a file or a whiteout of the layer."""
     out: list[tuple[str, str]] = []
     kinds: dict[str, str] = {}
-    for kind, path in ops:
-        if kind in ("whiteout", "opaque"):
-            if any(kinds.get(a) == "file" for a in ancestors(path)) or path in kinds:
-                continue
-            if kind == "opaque" and kinds.get(path, "dir") != "dir":
-                continue
-            out.append((kind, path))
-            continue
-        if path in kinds or any(kinds.get(a) == "file" for a in ancestors(path)):
-            continue
-        if kind == "file" and any(p.startswith(path + "/") for p in kinds):
-            continue
-        for a in ancestors(path):
+
+    def parents(path: str, include_self: bool = False) -> None:
+        for a in [*ancestors(path), *([path] if include_self else [])]:
             if a not in kinds:
                 kinds[a] = "dir"
                 out.append(("dir", a))
-        kinds[path] = kind
+
+    for kind, path in ops:
+        if any(kinds.get(a) in ("file", "whiteout") for a in ancestors(path)):
+            continue
+        if kind == "whiteout":
+            if path in kinds:
+                continue  # whiting out what the layer added: the extractor fails
+            parents(path)
+            kinds[path] = "whiteout"
+        elif kind == "opaque":
+            if kinds.get(path, "dir") != "dir" or path + "/" in kinds:
+                continue  # on a non-directory, or a second marker (a duplicate name)
+            parents(path, include_self=True)
+            kinds[path + "/"] = "marker"
+        else:
+            if path in kinds and kinds[path] != "whiteout":
+                continue
+            parents(path)
+            kinds[path] = kind
         out.append((kind, path))
     return out
 
@@ -60,22 +70,31 @@ def to_entries(ops: list[tuple[str, str]]) -> list[TarEntry]:
 
 
 def model(layers: list[list[tuple[str, str]]]) -> dict[str, tuple[str, int]]:
+    """What podman shows: a layer's entries win; lower paths it whites out (and did not
+    re-create), and lower paths below its whiteouts, opaque directories or files put over
+    a lower directory, disappear. A re-created directory shows the lower contents again."""
     state: dict[str, tuple[str, int]] = {}
     for idx, ops in enumerate(layers):
-        wh = {p for k, p in ops if k == "whiteout"}
-        opq = {p for k, p in ops if k == "opaque"}
-        for path in list(state):
-            hidden = any(path == w or path.startswith(w + "/") for w in wh)
-            hidden = hidden or any(path.startswith(d + "/") for d in opq)
-            if hidden:
-                del state[path]
+        wh: set[str] = set()
+        opq: set[str] = set()
+        hid: set[str] = set()
+        added: dict[str, str] = {}
         for kind, path in ops:
-            if kind not in ("file", "dir"):
-                continue
-            old = state.get(path)
-            if old is not None and old[0] == "dir" and kind != "dir":
-                for p in [p for p in state if p.startswith(path + "/") and state[p][1] < idx]:
-                    del state[p]
+            if kind == "whiteout":
+                wh.add(path)
+            elif kind == "opaque":
+                opq.add(path)
+            else:
+                wh.discard(path)
+                old = state.get(path)
+                if kind == "file" and old is not None and old[0] == "dir":
+                    hid.add(path)
+                added[path] = kind
+        marks = wh | opq | hid
+        for path in list(state):
+            if path in wh or any(a in marks for a in ancestors(path)):
+                del state[path]
+        for path, kind in added.items():
             state[path] = (kind, idx)
     return state
 
@@ -87,5 +106,5 @@ def test_merge_matches_model(raw_layers: list[list[tuple[str, str]]]) -> None:
     builder = TreeBuilder()
     for idx, ops in enumerate(layers):
         builder.apply(to_entries(ops), f"layer{idx}", idx)
-    got = {e.path: ("dir" if e.is_dir else "file", e.layer_index) for e in builder.tree()}
+    got = {e.path: ("dir" if e.is_dir else "file", e.layer_index) for e in builder.tree() if e.path}
     assert got == model(layers)

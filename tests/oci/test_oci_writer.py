@@ -29,7 +29,7 @@ def test_rewrite_replaces_the_old_layout(tmp_path: Path) -> None:
     dest = tmp_path / "out"
     write_image(str(dest), [[Entry("old", data=b"1")]])
     write_image(str(dest), [[Entry("new", data=b"2")]])
-    assert {e.path for e in open_image(f"oci:{dest}").tree} == {"new"}
+    assert {e.path for e in open_image(f"oci:{dest}").tree} == {"", "new"}
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
     index = json.loads((dest / "index.json").read_text())
     assert len(index["manifests"]) == 1

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+_LONGEST = 4096
+"""Linux ``PATH_MAX``: no tree path reaches it (the readers refuse longer layer entries),
+and the kernel resolves no longer path."""
+
 S_ISUID = 0o4000
 S_ISGID = 0o2000
 S_ISVTX = 0o1000
@@ -56,6 +60,15 @@ class FileEntry:
     @property
     def setgid(self) -> bool:
         return self.type in (EntryType.FILE, EntryType.HARDLINK) and bool(self.mode & S_ISGID)
+
+
+@dataclass(slots=True)
+class DeviceEntry(FileEntry):
+    """A character or block device node (``/dev/null`` in an imported rootfs), with its
+    numbers. A subclass, so the many entries that are not devices pay nothing for them."""
+
+    devmajor: int = 0
+    devminor: int = 0
 
 
 class FileTree:
@@ -115,24 +128,36 @@ class FileTree:
         return len(self._entries)
 
     def resolve(self, path: str, max_links: int = 40) -> FileEntry | None:
-        """Follow symlinks (inside the tree only) and hardlinks to the final entry."""
+        """Follow symlinks (inside the tree only) and hardlinks to the final entry.
+
+        Like the kernel, a path of ``PATH_MAX`` bytes or more resolves to nothing, and each
+        prefix is built by appending one component to the last, so a hostile path (a
+        multi-megabyte WorkingDir) costs no work and a long one costs no rejoin of the
+        prefix for every component. ``..`` in a link target is applied lexically.
+        """
+        if len(path) >= _LONGEST:
+            return None
+        entries = self._entries
+        symlink = EntryType.SYMLINK
         current = normalise(path)
         for _ in range(max_links):
             parts = current.split("/") if current else []
-            resolved: list[str] = []
+            prefix = ""
             restarted = False
             for i, part in enumerate(parts):
-                candidate = "/".join([*resolved, part])
-                entry = self._entries.get(candidate)
-                if entry is not None and entry.type is EntryType.SYMLINK:
-                    base = "" if entry.linkname.startswith("/") else "/".join(resolved)
+                candidate = prefix + "/" + part if prefix else part
+                if len(candidate) >= _LONGEST:
+                    return None  # no entry can be this long
+                entry = entries.get(candidate)
+                if entry is not None and entry.type is symlink:
+                    base = "" if entry.linkname.startswith("/") else prefix
                     rest = "/".join(parts[i + 1 :])
                     current = normalise(join(join(base, entry.linkname), rest))
                     restarted = True
                     break
-                resolved.append(part)
+                prefix = candidate
             if not restarted:
-                entry = self._entries.get(current)
+                entry = entries.get(current)
                 if entry is not None and entry.type is EntryType.HARDLINK:
                     current = entry.linkname
                     continue
