@@ -24,6 +24,7 @@ LAYERS = [
         Entry("usr", "dir"),
         Entry("usr/bin", "dir"),
         Entry("usr/bin/tool", data=b"t" * 5000, mode=0o4755),
+        Entry("usr/bin/tool-link", "hardlink", linkname="usr/bin/tool", mode=0o4755),
         Entry("opt", "dir"),
         Entry("opt/a", data=b"a"),
     ],
@@ -31,7 +32,6 @@ LAYERS = [
         Entry("etc/old.conf", "whiteout"),
         Entry("opt", "opaque"),
         Entry("opt/b", data=b"b"),
-        Entry("usr/bin/tool-link", "hardlink", linkname="usr/bin/tool"),
         Entry("etc/passwd", data=b"root:x:0:0::/root:/bin/sh\napp:x:1001:0::/app:/bin/sh\n"),
     ],
     [
@@ -73,7 +73,7 @@ def test_workers_match_in_process_scan(
     assert view(workers) == view(alone)
     assert seen == [0, 1, 2]
     paths = {e.path for e in workers.tree}
-    # whiteouts, the opaque directory and the hardlink into a lower layer all took effect
+    # whiteouts, the opaque directory and the hardlink all took effect
     assert "etc/old.conf" not in paths and "etc/passwd" not in paths
     assert "opt/a" not in paths and "opt/b" in paths
     assert "usr/bin/tool-link" in paths
@@ -120,11 +120,15 @@ def test_merge_applies_the_capture_budget() -> None:
         return e
 
     builder = TreeBuilder(lambda p, s: True, max_total=10)
-    layer = [entry("a", b"123456"), entry("b", b"12345"), entry("a", b"1"), entry("c", b"123")]
+    layer = [entry("a", b"123456"), entry("b", b"12345"), entry("c", b"123"), entry("d", b"1")]
     builder.apply(layer, "sha256:x", 0, recheck_budget=True)
+    builder.apply([entry("a", b"1"), entry("e", b"12345")], "sha256:y", 1, recheck_budget=True)
     tree = builder.tree()
-    # a (6) fits; b would make 11: dropped; a replaced by 1 byte (total 1); c fits (total 4)
-    assert tree.read("a") == b"1" and tree.read("b") is None and tree.read("c") == b"123"
+    # a (6) fits; b would make 11: dropped; c (9) and d (10) fit. In the next layer, a new a
+    # would make 11 as ``want`` counts (before the old a is dropped): not read, and the old
+    # content goes with the old file (total 4), so e fits (total 9)
+    assert tree.read("b") is None and tree.read("c") == b"123" and tree.read("d") == b"1"
+    assert tree.read("a") is None and tree.read("e") == b"12345"
 
 
 def test_merge_error_stops_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

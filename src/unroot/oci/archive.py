@@ -20,9 +20,9 @@ from unroot.errors import InputError
 from unroot.oci import layout
 from unroot.oci.blobs import TarSource, read_small
 from unroot.oci.config import parse_config
-from unroot.oci.decompress import Limits
 from unroot.oci.jsonio import get_list, get_str, get_str_list, parse_any, parse_object
 from unroot.oci.layers import LayerSpec, Progress, Resolved, build_image
+from unroot.oci.limits import Limits
 from unroot.oci.model import Image, LayerInfo
 from unroot.oci.platform import Platform
 from unroot.oci.tree import Capture

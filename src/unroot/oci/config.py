@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unroot.errors import InputError
 from unroot.oci.jsonio import get_obj, get_str, get_str_list, get_str_map, parse_object
+from unroot.oci.limits import PATH_MAX
 from unroot.oci.model import ImageConfig
 
 
@@ -19,13 +20,19 @@ def parse_config(data: bytes, what: str = "image config") -> ImageConfig:
     where = f"{what}: config"
     ports = get_obj(inner_raw, "ExposedPorts", where)
     volumes = get_obj(inner_raw, "Volumes", where)
+    working_dir = get_str(inner_raw, "WorkingDir", where)
+    if len(working_dir) >= PATH_MAX:
+        raise InputError(
+            f"{where}: WorkingDir is {len(working_dir)} bytes long; a container cannot start "
+            f"in a path past {PATH_MAX - 1} bytes (PATH_MAX)"
+        )
     return ImageConfig(
         user=get_str(inner_raw, "User", where),
         exposed_ports=list(ports),
         env=get_str_list(inner_raw, "Env", where) or [],
         entrypoint=get_str_list(inner_raw, "Entrypoint", where),
         cmd=get_str_list(inner_raw, "Cmd", where),
-        working_dir=get_str(inner_raw, "WorkingDir", where),
+        working_dir=working_dir,
         volumes=list(volumes),
         labels=get_str_map(inner_raw, "Labels", where),
         stop_signal=get_str(inner_raw, "StopSignal", where),

@@ -15,9 +15,11 @@ needs the GIL only to fetch the next chunk). Measured on 2 cores, this beat deco
 helper thread: a decoder thread must take the GIL back after every C call while the parser
 holds it, and those waits cost more than the hashing it moved off the critical path.
 
-Bomb guard (:class:`Limits`): a cap on the uncompressed bytes of one layer, and a cap on the
-ratio uncompressed/compressed that applies once the output passed ``ratio_floor`` bytes, so a
-bomb fails within a second instead of grinding through gigabytes.
+Bomb guard (:class:`~unroot.oci.limits.Limits`): a cap on the uncompressed bytes of one
+layer, a cap on the ratio uncompressed/compressed that applies once the output passed
+``ratio_floor`` bytes, so a bomb fails within a second instead of grinding through
+gigabytes, and a cap on the bytes decoded for the whole image (:class:`DecodeBudget`,
+shared with the layer worker processes).
 
 Truncation: gzip must end at a member boundary (isal reports ``eof``); zstd streams are
 checked by walking the frame and block headers of the compressed bytes (zstandard's streaming
@@ -27,17 +29,17 @@ reader returns a short read on a cut frame instead of failing).
 from __future__ import annotations
 
 import hashlib
-import os
+import mmap
 import queue
 import threading
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
 from typing import Any, BinaryIO, cast
 
 import isal.isal_zlib as isal_zlib
 import zstandard
 
-from unroot.errors import InputError, UsageError
+from unroot.errors import InputError
+from unroot.oci.limits import Limits
 
 _IsalError = cast("type[Exception]", isal_zlib.error)  # the stub mistypes it
 IN_CHUNK = 256 * 1024
@@ -63,37 +65,30 @@ _OTHER_MAGIC = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Decompression bomb guard for one layer."""
+BUDGET_STEP = 16 << 20
+"""A layer reports its decoded bytes to the image budget every this many bytes, so all
+layers together overshoot the image limit by at most this much per running layer."""
 
-    max_uncompressed: int = 64 << 30
-    """Largest uncompressed layer accepted (64 GiB)."""
-    max_ratio: int = 2000
-    """Largest uncompressed/compressed ratio (gzip cannot exceed ~1032)."""
-    ratio_floor: int = 256 << 20
-    """The ratio is only judged once this many bytes came out (tiny layers compress well)."""
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
-        """Defaults, overridden by ``UNROOT_MAX_LAYER_BYTES`` / ``UNROOT_MAX_LAYER_RATIO``."""
-        env = os.environ if environ is None else environ
-        limits = cls()
-        for var, attr in (
-            ("UNROOT_MAX_LAYER_BYTES", "max_uncompressed"),
-            ("UNROOT_MAX_LAYER_RATIO", "max_ratio"),
-        ):
-            text = env.get(var, "").strip()
-            if not text:
-                continue
-            try:
-                value = int(text)
-            except ValueError:
-                raise UsageError(f"{var} must be a whole number, not {text!r}") from None
-            if value <= 0:
-                raise UsageError(f"{var} must be positive")
-            limits = replace(limits, **{attr: value})
-        return limits
+class DecodeBudget:
+    """Bytes decoded for one image, summed over its layers, also across the forked layer
+    worker processes: each layer writes its own counter into an anonymous shared mapping
+    (created before the fork, so parent and workers see the same pages) and reads the sum."""
+
+    def __init__(self, layers: int, limit: int) -> None:
+        self.limit = limit
+        self._map = mmap.mmap(-1, 8 * max(layers, 1))
+        self._counts = memoryview(self._map).cast("Q")
+
+    def report(self, slot: int, decoded: int) -> None:
+        """Record ``decoded`` bytes for layer ``slot``; raise once the image is over."""
+        counts = self._counts
+        if 0 <= slot < len(counts):
+            counts[slot] = decoded
+        if sum(counts) > self.limit:
+            raise InputError(
+                f"image decompresses to more than {self.limit} bytes (limit UNROOT_MAX_IMAGE_BYTES)"
+            )
 
 
 def sniff(head: bytes, media_type: str = "") -> str:
@@ -331,6 +326,9 @@ class LayerStream:
         label: str = "layer",
         digest_of_uncompressed_only: bool = False,
         threaded: bool | None = None,
+        budget: DecodeBudget | None = None,
+        slot: int = -1,
+        limit_hint: str = "(decompression bomb?)",
     ) -> None:
         hasher = None
         self._algo = ""
@@ -348,6 +346,10 @@ class LayerStream:
         self._label = label
         self._digest_if_plain = digest_of_uncompressed_only
         self.uncompressed = 0
+        self._budget = budget
+        self._slot = slot
+        self._next_report = BUDGET_STEP if budget is not None else 1 << 62
+        self._limit_hint = limit_hint
         self.kind = ""
         self._decoded = False
         self._gen: Iterator[bytes] | None = None
@@ -385,6 +387,7 @@ class LayerStream:
                 yield from self._plain(head)
             self._decoded = True
             self._check_complete()
+            self._report()
         finally:
             # Whatever finish() reads after this is hashed inline, after the queued chunks.
             self._src.stop_hasher()
@@ -401,14 +404,24 @@ class LayerStream:
         if self.uncompressed > limits.max_uncompressed:
             raise InputError(
                 f"{self._label} decompresses to more than {limits.max_uncompressed} bytes "
-                "(decompression bomb?)"
+                + self._limit_hint
             )
+        if self.uncompressed >= self._next_report:
+            self._next_report += BUDGET_STEP
+            self._report()
         if self.uncompressed > limits.ratio_floor and self.uncompressed > limits.max_ratio * max(
             self._src.count, 1
         ):
             raise InputError(
                 f"{self._label} expands more than {limits.max_ratio}x (decompression bomb?)"
             )
+
+    def _report(self) -> None:
+        if self._budget is not None:
+            try:
+                self._budget.report(self._slot, self.uncompressed)
+            except InputError as exc:
+                raise InputError(f"{self._label}: {exc}") from None
 
     def _plain(self, head: bytes) -> Iterator[bytes]:
         data = head

@@ -13,9 +13,9 @@ from typing import Any
 from unroot.errors import InputError
 from unroot.oci.blobs import DirSource, Source, blob_path, check_digest, read_small
 from unroot.oci.config import parse_config
-from unroot.oci.decompress import Limits
 from unroot.oci.jsonio import get_int, get_list, get_obj, get_str, parse_object
 from unroot.oci.layers import LayerSpec, Progress, Resolved, build_image
+from unroot.oci.limits import Limits
 from unroot.oci.model import Image, LayerInfo
 from unroot.oci.platform import Platform, host_platform
 from unroot.oci.tree import Capture

@@ -12,9 +12,9 @@ import os
 
 from unroot.errors import UsageError
 from unroot.oci.archive import read_docker_archive, read_oci_archive
-from unroot.oci.decompress import Limits
 from unroot.oci.layers import Progress
 from unroot.oci.layout import read_layout
+from unroot.oci.limits import Limits
 from unroot.oci.model import Image
 from unroot.oci.platform import Platform, parse_platform
 from unroot.oci.skopeo import read_via_skopeo
