@@ -7,6 +7,7 @@ Each verb lives in its own module (``unroot.cli.<verb>``) and is imported only w
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 from typing import Any
 
@@ -21,6 +22,16 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "rules": ("unroot.cli.rules", "rules", "List the rules, or explain one."),
     "check": ("unroot.cli.check", "check", "Check workloads against PSA / SCC-style policy."),
 }
+
+
+class Terminated(BaseException):
+    """A termination signal (SIGTERM, SIGINT, SIGHUP) arrived during a verb that cleans up
+    after itself. Raised in the main thread so every ``finally`` on the way out runs (not
+    an ``Exception``: no handler may swallow it); :func:`main` exits ``128 + signal``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class LazyGroup(click.Group):
@@ -74,6 +85,10 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("unroot: interrupted", err=True)
         sys.exit(130)
+    except Terminated as exc:
+        word = "interrupted" if exc.signum == signal.SIGINT else "terminated"
+        click.echo(f"unroot: {word}", err=True)
+        sys.exit(128 + exc.signum)
 
 
 def _one_line(text: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -118,6 +119,29 @@ def _atomic_write(path: str, text: str) -> None:
         raise
 
 
+@contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """SIGTERM (a CI timeout, ``timeout``), SIGINT and SIGHUP stop the scan by raising
+    :class:`~unroot.cli.Terminated` in the main thread: the ``finally`` blocks on the way
+    out kill the layer workers and skopeo and remove the temporary layout. The first signal
+    counts; later ones are ignored so that the cleanup finishes."""
+    from unroot.cli import Terminated
+
+    signals = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+    def handler(signum: int, frame: object) -> None:
+        for other in signals:
+            signal.signal(other, signal.SIG_IGN)
+        raise Terminated(signum)
+
+    previous = {signum: signal.signal(signum, handler) for signum in signals}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
 def fails(targets: Sequence[Target], fail_on: Severity) -> bool:
     return any(f.severity.rank >= fail_on.rank for t in targets for f in t.findings)
 
@@ -168,19 +192,21 @@ def scan(
 
     plan = [classify(arg) for arg in targets]
     results: list[Target] = []
-    with _progress(sys.stderr.isatty()) as for_image:
-        for kind, ref in plan:
-            if kind == "image":
-                results.append(scan_image_ref(ref, platform=platform, progress=for_image(ref)))
-            else:
-                results.append(_scan_dockerfile(ref, stage, platform))
+    with _terminate_cleanly():
+        with _progress(sys.stderr.isatty()) as for_image:
+            for kind, ref in plan:
+                if kind == "image":
+                    progress = for_image(ref)
+                    results.append(scan_image_ref(ref, platform=platform, progress=progress))
+                else:
+                    results.append(_scan_dockerfile(ref, stage, platform))
 
-    if output:
-        buffer = io.StringIO()
-        render(results, fmt, buffer, color=False)
-        _atomic_write(output, buffer.getvalue())
-    else:
-        render(results, fmt, sys.stdout)
-        sys.stdout.flush()
+        if output:
+            buffer = io.StringIO()
+            render(results, fmt, buffer, color=False)
+            _atomic_write(output, buffer.getvalue())
+        else:
+            render(results, fmt, sys.stdout)
+            sys.stdout.flush()
     if fails(results, Severity.parse(fail_on)):
         raise SystemExit(1)

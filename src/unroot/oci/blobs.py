@@ -5,12 +5,19 @@ Readers ask a :class:`Source` for named files (``index.json``, ``blobs/sha256/..
 A tar source never extracts: it indexes the outer archive's members once with
 :mod:`tarfile` (a handful of members, so its per-entry cost does not matter) and reads a
 member by seeking to its data offset.
+
+Only regular files are read: every file is opened non-blocking (so a FIFO cannot stall the
+open) and checked with ``fstat`` before a byte is read, so a FIFO, a device or a socket
+planted in a layout, or given as an archive, is an error instead of a hang or an endless
+read. A layout file may be a symlink only to a file inside the layout.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import tarfile
 from typing import BinaryIO, Protocol
 
@@ -19,7 +26,44 @@ from unroot.oci.model import normalise
 
 MAX_JSON = 4 * 1024 * 1024
 """Largest index, manifest, config or docker manifest.json accepted."""
-MAX_MEMBERS = 1_000_000
+MAX_MEMBERS = 65536
+"""Most members an oci-archive or docker-archive may have (real ones have a few per layer;
+indexing costs ~20 µs per member)."""
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+
+
+def open_regular(path: str, label: str) -> BinaryIO:
+    """Open ``path`` for reading only if it is a regular file (no FIFO, device, socket or
+    directory; a final symlink is refused, the caller resolves links it allows)."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # the last component is a symlink
+            raise InputError(f"{label} is a symlink") from None
+        raise InputError(f"cannot read {label}: {exc.strerror}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{label} is {_kind(mode)}, not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a directory"),
+    ):
+        if test(mode):
+            return name
+    return "not a plain file"
+
 
 _DIGEST = re.compile(r"^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
 
@@ -77,34 +121,42 @@ def _clean(name: str) -> str:
 
 
 class DirSource:
-    """Files under a directory (an OCI image layout)."""
+    """Files under a directory (an OCI image layout).
+
+    A file may be a symlink (some tools deduplicate blobs that way) as long as it resolves
+    to a path inside the layout: a blob linked to ``/dev/zero``, a FIFO or a host file is
+    refused before it is opened.
+    """
 
     def __init__(self, root: str) -> None:
         if not os.path.isdir(root):
             raise InputError(f"{root}: not a directory")
         self.root = root
         self.label = root
+        self._real = os.path.realpath(root)
 
     def _path(self, name: str) -> str:
-        return os.path.join(self.root, _clean(name))
+        """The file's real path, which must stay inside the layout."""
+        path = os.path.realpath(os.path.join(self._real, _clean(name)))
+        if os.path.commonpath([path, self._real]) != self._real:
+            raise InputError(f"{self.label}: {name} is a symlink that leaves the layout")
+        return path
 
     def exists(self, name: str) -> bool:
-        return os.path.isfile(self._path(name))
+        try:
+            path = self._path(name)
+        except InputError:
+            return True  # present, but refused when read
+        return os.path.lexists(path)
 
     def size(self, name: str) -> int:
-        try:
-            return os.stat(self._path(name)).st_size
-        except OSError as exc:
-            raise InputError(f"{self.label}: cannot read {name}: {exc.strerror}") from None
+        stream, size = self.open(name)
+        stream.close()
+        return size
 
     def open(self, name: str) -> tuple[BinaryIO, int]:
-        path = self._path(name)
-        try:
-            stream = open(path, "rb")  # noqa: SIM115 - the caller closes it
-            size = os.fstat(stream.fileno()).st_size
-        except OSError as exc:
-            raise InputError(f"{self.label}: cannot read {name}: {exc.strerror}") from None
-        return stream, size
+        stream = open_regular(self._path(name), f"{self.label}: {name}")
+        return stream, os.fstat(stream.fileno()).st_size
 
     def close(self) -> None:
         pass
@@ -139,10 +191,8 @@ class TarSource:
 
     def __init__(self, path: str) -> None:
         self.label = path
-        try:
-            self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed in close()
-        except OSError as exc:
-            raise InputError(f"{path}: cannot open: {exc.strerror}") from None
+        # The archive itself was named by the user: a symlink to it is followed.
+        self._fh: BinaryIO = open_regular(os.path.realpath(path), path)
         self._members: dict[str, tarfile.TarInfo] = {}
         try:
             with tarfile.open(fileobj=self._fh, mode="r:") as tf:

@@ -1,9 +1,11 @@
 """Reach ``containers-storage:``, bare names and ``docker://`` through ``skopeo copy``.
 
-skopeo copies the image into a temporary OCI layout (removed afterwards, also on error),
-which the native layout reader then scans. For a multi-arch source the platform is passed
-as ``--override-os/--override-arch/--override-variant`` so skopeo picks the same image the
-user asked for.
+skopeo copies the image into a temporary OCI layout (removed afterwards, also on error
+and when the scan is interrupted or terminated), which the native layout reader then
+scans. skopeo's own temporary files go below the same directory (its ``TMPDIR``), so a
+skopeo killed mid-copy leaves nothing behind either. For a multi-arch source the platform
+is passed as ``--override-os/--override-arch/--override-variant`` so skopeo picks the same
+image the user asked for.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import subprocess
 import tempfile
 
 from unroot.errors import ToolError
-from unroot.oci.decompress import Limits
+from unroot.oci.cleanup import signals_held
 from unroot.oci.layers import Progress
 from unroot.oci.layout import read_layout
+from unroot.oci.limits import Limits
 from unroot.oci.model import Image
 from unroot.oci.platform import Platform
 from unroot.oci.tree import Capture
@@ -53,10 +56,18 @@ def read_via_skopeo(
     tmp = tempfile.mkdtemp(prefix="unroot-skopeo-")
     try:
         layout_dir = os.path.join(tmp, "layout")
+        scratch = os.path.join(tmp, "tmp")
+        os.mkdir(scratch)
         args = skopeo_args(source, f"oci:{layout_dir}:image", platform, tls_verify)
+        env = {**os.environ, "TMPDIR": scratch}
         try:
             proc = subprocess.run(
-                args, capture_output=True, text=True, timeout=SKOPEO_TIMEOUT, check=False
+                args,
+                capture_output=True,
+                text=True,
+                timeout=SKOPEO_TIMEOUT,
+                check=False,
+                env=env,
             )
         except subprocess.TimeoutExpired:
             raise ToolError(f"skopeo copy {source} timed out") from None
@@ -70,4 +81,5 @@ def read_via_skopeo(
             layout_dir, ref, tag="image", progress=progress, capture=capture, limits=limits
         )
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with signals_held():
+            shutil.rmtree(tmp, ignore_errors=True)
