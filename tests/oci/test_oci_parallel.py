@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -142,3 +145,64 @@ def test_merge_error_stops_the_workers(tmp_path: Path, monkeypatch: pytest.Monke
         open_image(f"oci:{tmp_path / 'img'}")
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child of this process is left, not even a zombie
+
+
+def _session_processes(sid: int) -> list[int]:
+    """Processes still alive (not zombies) in session ``sid``."""
+    alive = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[3]) == sid and fields[0] != "Z":
+            alive.append(int(entry))
+    return alive
+
+
+POSITIONS = 4
+
+
+@pytest.mark.parametrize("position", range(POSITIONS))
+@pytest.mark.parametrize("where", ["worker", "merge"])
+def test_an_error_in_any_worker_ends_the_scan(tmp_path: Path, position: int, where: str) -> None:
+    """Four layers, each more entries than a pipe holds, two workers at a time; an error
+    in layer ``position``, found by its worker (corrupt data) or by the parent while it
+    merges the layer's first batch (a hardlink out of the layer, the layer's first entry).
+    The scan must exit 2 promptly naming that layer, and leave no process behind."""
+    layers = []
+    for i in range(POSITIONS):
+        entries = [Entry(f"l{i}", "dir")] + [Entry(f"l{i}/f{j}", data=b"") for j in range(12000)]
+        if where == "merge" and i == position:
+            entries.insert(0, Entry(f"l{i}-bad", "hardlink", linkname="missing"))
+        layers.append(entries)
+    layout = tmp_path / "img"
+    write_image(str(layout), layers, default_config())
+    if where == "worker":
+        blobs = manifest_of(layout)["layers"]
+        assert isinstance(blobs, list)
+        blob = blob_file(layout, blobs[position]["digest"])
+        data = bytearray(blob.read_bytes())
+        data[len(data) // 3 : len(data) // 3 + 64] = bytes(64)
+        blob.write_bytes(bytes(data))
+    env = {**os.environ, "UNROOT_SCAN_WORKERS": "2", "NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unroot", "scan", f"oci:{layout}"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the scan hangs")
+    assert proc.returncode == 2, stderr
+    assert stderr.startswith(f"unroot: error: layer {position + 1} (sha256:"), stderr
+    assert _session_processes(proc.pid) == []

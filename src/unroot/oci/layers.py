@@ -140,7 +140,7 @@ def build_image(
                 progress(index, total, spec.info)
             source = plan.replay_of.get(index)
             if source is not None:
-                builder.apply(kept[source], spec.info.digest, index, recheck_budget=True)
+                _merge(builder, iter(kept[source]), spec, index)
                 continue
             keep: list[TarEntry] | None = [] if index in plan.kept else None
             if keep is not None:
@@ -217,9 +217,7 @@ def _stream_layer(
 ) -> None:
     raw, length = spec.source.open(spec.name)
     stream: LayerStream | None = None
-    digest = spec.info.digest
-    short = digest[:19] if digest.startswith("sha256:") else (digest or spec.name)
-    label = f"layer {index + 1} ({short})"
+    label = layer_label(spec, index)
     try:
         stream = LayerStream(
             raw,
@@ -237,14 +235,31 @@ def _stream_layer(
         consume(iter_tar(stream.chunks(), want=want, max_data=max_file))
         stream.finish()
     except InputError as exc:
-        message = str(exc)
-        if message.startswith(label):
-            raise
-        raise InputError(f"{label}: {message}") from None
+        raise _labelled(exc, label) from None
     finally:
         if stream is not None:
             stream.close()
         raw.close()
+
+
+def layer_label(spec: LayerSpec, index: int) -> str:
+    """How errors name a layer: its position and the start of its digest."""
+    digest = spec.info.digest
+    short = digest[:19] if digest.startswith("sha256:") else (digest or spec.name)
+    return f"layer {index + 1} ({short})"
+
+
+def _labelled(exc: InputError, label: str) -> InputError:
+    message = str(exc)
+    return exc if message.startswith(label) else InputError(f"{label}: {message}")
+
+
+def _merge(builder: TreeBuilder, entries: Iterator[TarEntry], spec: LayerSpec, index: int) -> None:
+    """Merge entries a worker parsed (or a replay), naming the layer in any error."""
+    try:
+        builder.apply(entries, spec.info.digest, index, recheck_budget=True)
+    except InputError as exc:
+        raise _labelled(exc, layer_label(spec, index)) from None
 
 
 # -- layers in worker processes ---------------------------------------------------------------
@@ -486,14 +501,14 @@ def _scan_parallel(
             source = plan.replay_of.get(index)
             if source is not None:
                 replay = (pickle.loads(b) for b in kept[source])
-                builder.apply(_entries(replay), spec.info.digest, index, recheck_budget=True)
+                _merge(builder, _entries(replay), spec, index)
                 continue
             worker = running.pop(index)
             try:
                 count = _await(worker, running)
                 keep = kept.setdefault(index, []) if index in plan.kept else None
                 batches = _batches(worker, count, keep)
-                builder.apply(_entries(batches), spec.info.digest, index, recheck_budget=True)
+                _merge(builder, _entries(batches), spec, index)
             finally:
                 worker.stop()
     finally:
