@@ -336,9 +336,7 @@ def _layer_rows(
 def _entries(batches: Iterable[list[Row]]) -> Iterator[TarEntry]:
     for rows in batches:
         for row in rows:
-            entry = TarEntry(*row[:10])
-            entry.data = row[10]
-            yield entry
+            yield TarEntry(*row)
 
 
 def _frame(data: bytes) -> bytes:

@@ -31,7 +31,7 @@ long-name headers for one entry, and extended headers followed by a global one.
 
 Why not :mod:`tarfile`: besides applying global records, it costs ~17 µs per entry against
 2-5 µs here (``perf-notes.md``), and a layer scan must stay near plain decompression speed.
-Checksums cost one ``zlib.adler32`` per header: for an all-ASCII header the Adler-32 low
+Checksums cost one Adler-32 per header: for an all-ASCII header the Adler-32 low
 half is one plus the byte sum, exactly (512 bytes of at most 127 stay below 65521).
 
 Bounded memory: extended headers and sparse maps are capped at 1 MiB (Go's own limit);
@@ -41,8 +41,9 @@ caller's cap.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterable, Iterator
+
+import isal.isal_zlib as isal_zlib
 
 from unroot.errors import InputError
 from unroot.oci.limits import MAX_ID, MAX_META
@@ -119,6 +120,7 @@ class TarEntry:
         xattrs: dict[str, bytes] | None,
         devmajor: int,
         devminor: int,
+        data: bytes | None = None,
     ) -> None:
         self.name = name
         self.type = type
@@ -130,7 +132,7 @@ class TarEntry:
         self.xattrs = xattrs
         self.devmajor = devmajor
         self.devminor = devminor
-        self.data: bytes | None = None
+        self.data = data
 
     def __repr__(self) -> str:
         return f"TarEntry({self.name!r}, type={self.type!r}, mode={self.mode:o}, size={self.size})"
@@ -217,14 +219,25 @@ def _checksum_ok(header: bytes) -> bool:
     return stored == signed
 
 
-def _checksum_key(field: bytes) -> int:
-    """Adler-32 low half an all-ASCII header with this checksum field must have, or -1."""
-    try:
-        stored = parse_octal(field)
-    except InputError:
+_ADLER_OF: dict[bytes, int] = {}
+"""Six octal checksum digits -> the Adler-32 low half an all-ASCII header with that
+checksum (in the usual ``dddddd\\0 `` form) must have; filled as values are met."""
+
+
+def _adler_for(digits: bytes) -> int:
+    """One plus the header's byte sum: the stored value minus the eight spaces Go counts
+    for the field, plus the field's own bytes (six digits, a NUL, a space), plus one; -1
+    (matching nothing) for a field that is not octal."""
+    if not digits.isdigit():
         return -1
-    total = stored + sum(field) - 8 * 32
-    return total + 1 if 0 <= total < 65520 else -1
+    try:
+        value = int(digits, 8)
+    except ValueError:
+        return -1
+    adler = value - 8 * 32 + sum(digits) + 32 + 1
+    if len(_ADLER_OF) < 1 << 17:
+        _ADLER_OF[digits] = adler
+    return adler
 
 
 def _valid_record(key: bytes, value: bytes) -> bool:
@@ -393,15 +406,15 @@ def iter_tar(
     pos = 0
     end = 0
     meta: _Entry | None = None
-    chk_cache: dict[bytes, int] = {}
-    ids_cache: dict[bytes, tuple[int, int, int]] = {}
-    dev_cache: dict[bytes, tuple[int, int]] = {}
-    adler = zlib.adler32
+    ids_cache: dict[bytes, tuple[int, int, int, bool]] = {}
+    fmt_cache: dict[bytes, tuple[int, int, int]] = {}
+    fmt_raw = b"\xff"  # matches no header: the first one looks its format up
+    fmt = (0, 0, 0)
+    mtimes: set[bytes] = set()
+    adler = isal_zlib.adler32
+    adler_of = _ADLER_OF
     zero = _ZERO
     extended = _EXTENDED
-    octal = _OCTAL
-    ustar_magic = _USTAR
-    gnu_magic = _GNU
     reg = REG
     header_only = HEADER_ONLY
     known = _KNOWN
@@ -500,52 +513,67 @@ def iter_tar(
                 raise _bad_header("a zero block is followed by data")
             return
 
-        # The checksum, cheaply: see the module docstring.
-        chk = header[148:156]
-        key = chk_cache.get(chk)
-        if key is None:
-            key = _checksum_key(chk)
-            if len(chk_cache) < 16384:
-                chk_cache[chk] = key
-        if not (adler(header) & 0xFFFF == key and header.isascii()) and not _checksum_ok(header):
+        # The checksum, cheaply (see the module docstring): for the usual "dddddd\0 " field,
+        # a table (learnt as values are met) gives the Adler-32 low half the header must have.
+        digits = header[148:154]
+        if not (
+            header[154] == 0
+            and header[155] == 32
+            and adler(header) & 0xFFFF == (adler_of.get(digits) or _adler_for(digits))
+            and header.isascii()
+        ) and not _checksum_ok(header):
             raise InputError("tar header checksum mismatch (not a tar stream or corrupt)")
 
         typ = header[156:157]
-        nums = header[124:148]
-        if nums.translate(None, octal) == b"\0\0" and header[135] == 0 and header[147] == 0:
-            size = int(header[124:135], 8)
+        # size and mtime: the usual 11 octal digits and a NUL are read directly (mtimes
+        # repeat within a layer, so a valid one is remembered); anything else the Go way
+        raw_size = header[124:135]
+        mtime = header[136:148]
+        if header[135] == 0 and raw_size.isdigit() and mtime in mtimes:
+            try:
+                size = int(raw_size, 8)
+            except ValueError:  # an 8 or a 9
+                size = parse_number(header[124:136])
         else:
             size = parse_number(header[124:136])
-            parse_number(header[136:148])  # mtime: Go rejects a malformed one
+            parse_number(mtime)  # Go rejects a malformed mtime
+            if len(mtimes) < 4096:
+                mtimes.add(mtime)
         raw = header[100:124]
         ids = ids_cache.get(raw)
         if ids is None:
+            uid = parse_number(raw[8:16])
+            gid = parse_number(raw[16:24])
             ids = (
                 parse_number(raw[:8]) & 0o7777,
-                parse_number(raw[8:16]),
-                parse_number(raw[16:24]),
+                uid,
+                gid,
+                0 <= uid <= MAX_ID and 0 <= gid <= MAX_ID,
             )
             if len(ids_cache) < 4096:
                 ids_cache[raw] = ids
-        mode, uid, gid = ids
+        mode, uid, gid, ids_ok = ids
 
+        # magic, version, owner names and device numbers: within a layer nearly always the
+        # bytes of the header before, else one cache lookup gives the format and devices
+        if not header.startswith(fmt_raw, 257):
+            fmt_raw = header[257:345]
+            known_fmt = fmt_cache.get(fmt_raw)
+            if known_fmt is None:
+                known_fmt = _format(fmt_raw)
+                if len(fmt_cache) < 1024:
+                    fmt_cache[fmt_raw] = known_fmt
+            fmt = known_fmt
         devmajor = devminor = 0
         prefix = b""
-        ustar = header[257:263] == ustar_magic
-        if ustar or header[257:265] == gnu_magic:
-            dev_raw = header[329:345]
-            dev = dev_cache.get(dev_raw)
-            if dev is None:
-                dev = (parse_number(dev_raw[:8]), parse_number(dev_raw[8:]))
-                if len(dev_cache) < 1024:
-                    dev_cache[dev_raw] = dev
+        fmt_kind = fmt[0]
+        if fmt_kind:
             if typ == chr_ or typ == blk:  # noqa: SIM109 - two compares beat a tuple
-                devmajor, devminor = dev
-            if ustar:
-                if header[508] == 0x74 and header[508:512] == _STAR_TRAILER:
-                    prefix = _star_prefix(header)
-                elif header[345]:
-                    prefix = _nts(header[345:500])
+                devmajor = fmt[1]
+                devminor = fmt[2]
+            if fmt_kind == 1:
+                if header[345] or header[508] == 0x74:
+                    prefix = _ustar_prefix(header)
             elif header[345] or header[357]:
                 prefix = _gnu_prefix(header)
 
@@ -616,7 +644,7 @@ def iter_tar(
                         pos += padded
                     else:
                         skip(padded)
-                if uid > MAX_ID or gid > MAX_ID or uid < 0 or gid < 0:
+                if not ids_ok:
                     _check_ids(entry)
                 yield entry
                 continue
@@ -666,12 +694,26 @@ def iter_tar(
         yield entry
 
 
-def _star_prefix(header: bytes) -> bytes:
-    """A STAR header (ustar magic, ``tar\\0`` trailer): a 131-byte prefix, then atime and
-    ctime, which Go parses (and so validates)."""
-    parse_number(header[476:488])
-    parse_number(header[488:500])
-    return _nts(header[345:476])
+def _format(raw: bytes) -> tuple[int, int, int]:
+    """(0 V7 / 1 ustar or STAR / 2 GNU, devmajor, devminor) from header bytes 257-344; Go
+    parses the device numbers of every ustar or GNU header, so bad ones are errors."""
+    if raw[:6] == _USTAR:
+        kind = 1
+    elif raw[:8] == _GNU:
+        kind = 2
+    else:
+        return (0, 0, 0)
+    return (kind, parse_number(raw[72:80]), parse_number(raw[80:88]))
+
+
+def _ustar_prefix(header: bytes) -> bytes:
+    """The prefix of a ustar header; with a STAR trailer (``tar\\0``) it is 131 bytes,
+    followed by atime and ctime, which Go parses (and so validates)."""
+    if header[508:512] == _STAR_TRAILER:
+        parse_number(header[476:488])
+        parse_number(header[488:500])
+        return _nts(header[345:476])
+    return _nts(header[345:500])
 
 
 def _gnu_prefix(header: bytes) -> bytes:
