@@ -211,13 +211,15 @@ def child_scan(ref: str) -> dict[str, Any]:
 RT_PREFIX: list[str] = []
 
 
-def run_child(mode: str, ref: str, method: str = "") -> dict[str, Any]:
+def run_child(mode: str, ref: str, method: str = "", src: Path | None = None) -> dict[str, Any]:
+    """One measurement in a fresh process; ``src`` runs the scan from another checkout's
+    ``src`` (``--baseline-src``), everything else from this one."""
     proc = subprocess.run(
         [*RT_PREFIX, sys.executable, __file__, "--child", mode, "--image", ref, "--method", method],
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        env={**os.environ, "PYTHONPATH": str(src or REPO / "src")},
     )
     if proc.returncode != 0:
         raise SystemExit(f"child {mode} failed:\n{proc.stderr}")
@@ -233,18 +235,22 @@ def warm(ref: str) -> None:
         raw.close()
 
 
-def measure(ref: str, repeat: int) -> dict[str, Any]:
+def measure(ref: str, repeat: int, baseline_src: Path | None = None) -> dict[str, Any]:
     """Interleave decompression and scan runs (the machine is shared); report medians.
 
     The limit per run is the faster of the two zstd decoding styles (for gzip both runs use
-    the same decoder), so the median limit is the median of those per-round minimums.
+    the same decoder), so the median limit is the median of those per-round minimums. With
+    ``baseline_src`` each round also scans with that checkout's code, in the same rounds.
     """
     warm(ref)
     decompress: list[dict[str, Any]] = []
     scans: list[dict[str, Any]] = []
+    baseline: list[dict[str, Any]] = []
     for _ in range(repeat):
         pair = [run_child("decompress", ref, method) for method in ("obj", "reader")]
         decompress.append(min(pair, key=lambda r: r["seconds"]))
+        if baseline_src is not None:
+            baseline.append(run_child("scan", ref, src=baseline_src))
         scans.append(run_child("scan", ref))
     med_d = statistics.median(r["seconds"] for r in decompress)
     med_s = statistics.median(r["seconds"] for r in scans)
@@ -264,6 +270,9 @@ def measure(ref: str, repeat: int) -> dict[str, Any]:
         "entries": scans[0]["entries"],
         "layers": scans[0]["layers"],
         "uncompressed_bytes": decompress[0]["bytes"],
+        "baseline_s": statistics.median(r["seconds"] for r in baseline) if baseline else None,
+        "baseline_best": min(r["seconds"] for r in baseline) if baseline else None,
+        "baseline_peak_mb": max(r["maxrss_mb"] for r in baseline) if baseline else None,
     }
 
 
@@ -280,6 +289,11 @@ def main() -> int:
         action="store_true",
         help="run the measured children under SCHED_FIFO (chrt -f 10; needs root): on a shared "
         "machine this gives them the cores, for both the limit and the scan alike",
+    )
+    parser.add_argument(
+        "--baseline-src",
+        help="also scan with the code in this directory (another checkout's src/), in the "
+        "same rounds: paired before/after figures",
     )
     parser.add_argument("--child", choices=["scan", "decompress"], help=argparse.SUPPRESS)
     parser.add_argument("--method", default="", help=argparse.SUPPRESS)
@@ -318,7 +332,8 @@ def main() -> int:
         refs = build_images(Path(args.cache), args.min_bytes, args.min_files, args.layers)
     ok = True
     for kind, ref in refs.items():
-        r = measure(ref, args.repeat)
+        baseline_src = Path(args.baseline_src).resolve() if args.baseline_src else None
+        r = measure(ref, args.repeat, baseline_src)
         ratio_ok = r["ratio"] <= RATIO_LIMIT
         mem_ok = r["peak_mb"] < MEMORY_LIMIT_MB
         ok = ok and ratio_ok and mem_ok
@@ -335,6 +350,15 @@ def main() -> int:
             f"  cpu: decompress {r['decompress_cpu']:.3f} s, scan {r['scan_cpu']:.3f} s "
             f"({r['ratio_cpu']:.2f}x; all threads and layer worker processes)"
         )
+        if r["baseline_s"] is not None:
+            print(
+                f"  baseline ({args.baseline_src}): scan {r['baseline_s']:.3f} s "
+                f"[{r['baseline_best']:.3f} s], ratio "
+                f"{r['baseline_s'] / r['decompress_s']:.2f}x "
+                f"[{r['baseline_best'] / r['decompress_best']:.2f}x], peak "
+                f"{r['baseline_peak_mb']:.0f} MB; this scan / baseline = "
+                f"{r['scan_s'] / r['baseline_s']:.3f} (medians)"
+            )
     print(f"load average after the runs: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if ok else 1
 
