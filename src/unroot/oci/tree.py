@@ -40,6 +40,7 @@ to disk, so this module replays that extraction on the tree; the differential te
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 from unroot.errors import InputError
@@ -71,6 +72,7 @@ _MARK = ""
 """Trie key flagging a path whose lower contents a layer hides (no component is empty)."""
 
 _CAPTURE_PREFIXES = ("etc/", "usr/local/bin/", "usr/local/sbin/", "docker-entrypoint.d/")
+_LONG_COMPONENT = re.compile(f"[^/]{{{NAME_MAX + 1}}}")
 
 
 def default_capture(extra_paths: Iterable[str] = ()) -> Capture:
@@ -97,39 +99,45 @@ def clean_name(name: str) -> str:
     """Normalise a tar member name (``filepath.Clean``, no leading ``/``; the root is "").
 
     Hostile names raise :class:`InputError`: absolute, climbing above the root, or longer
-    than the kernel lets an extractor create.
+    than the kernel lets an extractor create. Linear in the name's length, with the
+    per-component work in C (deep names are thousands of components).
     """
     if name.startswith("./"):
         name = name[2:]
     elif name.startswith("/"):
         raise InputError(f"layer entry has an absolute path: {name[:200]!r}")
-    if (
-        len(name) <= NAME_MAX
-        and "//" not in name
+    plain = (
+        "//" not in name
         and "/." not in name
         and not name.startswith(".")
         and not name.endswith("/")
-    ):
-        return name
-    out: list[str] = []
-    for part in name.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not out:
-                raise InputError(f"layer entry path climbs above the root: {name[:200]!r}")
-            out.pop()
-            continue
-        if len(part) > NAME_MAX:
-            raise InputError(
-                f"layer entry {name[:200]!r} has a name component longer than {NAME_MAX} bytes"
-            )
-        out.append(part)
-    path = "/".join(out)
+    )
+    if plain:
+        if len(name) <= NAME_MAX:
+            return name
+        path = name
+    else:
+        parts = name.split("/")
+        out: list[str] = []
+        if ".." in parts:
+            for part in parts:
+                if part == "..":
+                    if not out:
+                        raise InputError(f"layer entry path climbs above the root: {name[:200]!r}")
+                    out.pop()
+                elif part and part != ".":
+                    out.append(part)
+        else:
+            out = [part for part in parts if part and part != "."]
+        path = "/".join(out)
     if len(path) + 2 > PATH_MAX:
         raise InputError(
             f"layer entry {name[:200]!r} is {len(path)} bytes long; no extractor can create "
             f"a path past {PATH_MAX - 2} bytes (PATH_MAX)"
+        )
+    if _LONG_COMPONENT.search(path):
+        raise InputError(
+            f"layer entry {name[:200]!r} has a name component longer than {NAME_MAX} bytes"
         )
     return path
 
@@ -152,6 +160,7 @@ class _Layer:
     """What one layer did so far, beyond the entries it put into the tree."""
 
     __slots__ = (
+        "digest",
         "globals",
         "groups",
         "hidden",
@@ -164,8 +173,9 @@ class _Layer:
         "whiteouts",
     )
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int, digest: str) -> None:
         self.index = index
+        self.digest = digest
         self.whiteouts: set[str] = set()
         """Paths this layer whites out (and has not re-created since)."""
         self.hidden: set[str] = set()
@@ -242,7 +252,7 @@ class TreeBuilder:
         tree_get = tree.get
         content = self.content
         types = _TYPES
-        layer = _Layer(index)
+        layer = _Layer(index, digest)
         whiteouts = layer.whiteouts
         wh = _WH
         file_t = EntryType.FILE
@@ -410,7 +420,8 @@ class TreeBuilder:
         mode = 0o755 | setgid
         for path in reversed(missing):
             old = tree.get(path)
-            tree[path] = FileEntry(path, EntryType.DIR, mode, 0, 0, 0, "", _NO_XATTRS, "", index)
+            tree[path] = FileEntry(path, EntryType.DIR, mode, 0, 0, 0, "", _NO_XATTRS, layer.digest,
+                                   index)  # fmt: skip
             layer.synth.add(path)
             if old is not None and old.type is not EntryType.DIR:
                 self._drop_content(path)
