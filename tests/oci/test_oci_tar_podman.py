@@ -630,7 +630,7 @@ def test_reader_matches_podman(loader: PodmanLoader, tmp_path: Path) -> None:
 
 
 def test_crafted_setuid_binary_is_seen_or_refused(loader: PodmanLoader, tmp_path: Path) -> None:
-    """The issue's evasion, both ways: podman extracts a setuid-root ``usr/bin/evil``;
+    """A known evasion, both ways: podman extracts a setuid-root ``usr/bin/evil``;
     unroot either shows it (GNU long name over a PAX path) or refuses the layer (a PAX
     global record that other readers would apply)."""
     cases = {c.name: c for c in hand_cases()}
