@@ -33,7 +33,7 @@ from typing import Any, BinaryIO
 
 from unroot.errors import InputError, ToolError, UnrootError, UsageError
 from unroot.oci.blobs import Source
-from unroot.oci.cleanup import signals_held
+from unroot.oci.cleanup import HELD, signals_held
 from unroot.oci.config import startup_paths
 from unroot.oci.decompress import DecodeBudget, LayerStream
 from unroot.oci.limits import Limits
@@ -401,6 +401,7 @@ def _fork_layer(
             gc.disable()
             for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 signal.signal(signum, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)  # the fork may run held
             _die_with_parent(parent)
             os.close(read_fd)
             for fd in inherited:  # the other workers' pipes: only the parent reads them
@@ -491,8 +492,11 @@ def _scan_parallel(
             while next_start < len(streamed) and len(running) < workers:
                 start = streamed[next_start]
                 layer_limits, hint = plan.limits_for(start, limits)
-                running[start] = _fork_layer(builder, specs[start], start, layer_limits, budget,
-                                             hint, running.values())  # fmt: skip
+                # Held so that a signal cannot land between the fork and the bookkeeping
+                # that lets the cleanup below kill and reap this worker.
+                with signals_held():
+                    running[start] = _fork_layer(builder, specs[start], start, layer_limits,
+                                                 budget, hint, running.values())  # fmt: skip
                 next_start += 1
             if progress is not None:
                 progress(index, total, spec.info)
