@@ -185,3 +185,58 @@ def test_missing_podman_is_a_tool_error(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ToolError, match="podman not found"):
         Podman.detect(conf_dir=tmp_path)
+
+
+# An ordinary workstation: pure cgroup v2 under systemd, crun, podman may raise its rlimits.
+WORKSTATION = dataclasses.replace(
+    CI_HOST,
+    cap_sys_resource=True,
+    cgroup_layout="unified",
+    runtimes=("crun", "runc"),
+    systemd_running=True,
+    journald_running=True,
+    subuid_ranges=65536,
+)
+
+
+def test_ordinary_workstation_keeps_podmans_own_configuration() -> None:
+    settings = decide(WORKSTATION)
+    assert settings.global_args == ()
+    assert settings.containers_conf == ""
+    assert not settings.needs_conf
+    assert settings.problems == ()
+
+
+def test_one_quirk_is_enough_to_override() -> None:
+    for quirk in (
+        {"cgroup_layout": "hybrid"},
+        {"systemd_running": False},
+        {"cap_sys_resource": False},
+        {"journald_running": False},
+    ):
+        settings = decide(dataclasses.replace(WORKSTATION, **quirk))  # type: ignore[arg-type]
+        assert settings.needs_conf, quirk
+
+
+def test_ordinary_host_passes_no_containers_conf(tmp_path: Path) -> None:
+    settings = decide(WORKSTATION)
+    podman = Podman("/usr/bin/podman", settings, None, WORKSTATION)
+    assert "CONTAINERS_CONF" not in podman.env({"PATH": "/usr/bin"})
+    assert podman.command(["ps"]) == ["/usr/bin/podman", "ps"]
+
+
+def test_userns_needs_subordinate_ranges() -> None:
+    assert decide(WORKSTATION).userns_problem is None
+    missing = decide(dataclasses.replace(WORKSTATION, subuid_ranges=0)).userns_problem
+    assert missing is not None and "containers:" in missing and "/etc/subuid" in missing
+    rootless = decide(dataclasses.replace(WORKSTATION, euid=1000, subuid_ranges=0)).userns_problem
+    assert rootless is not None and "this user" in rootless
+
+
+def test_subordinate_count() -> None:
+    from unroot.runtime.hostconf import subordinate_count
+
+    text = "alice:100000:65536\ncontainers:2147483647:2147483648\n# x\nbad\nbob:1:x\n"
+    assert subordinate_count(text, ("containers",)) == 2147483648
+    assert subordinate_count(text, ("alice", "1000")) == 65536
+    assert subordinate_count(text, ("carol",)) == 0

@@ -52,6 +52,9 @@ class HostFacts:
     """Rootless networking (slirp4netns) needs /dev/net/tun to be readable and writable."""
     newuidmap: bool
     """``newuidmap``/``newgidmap`` present (package uidmap): needed for rootless user namespaces."""
+    subuid_ranges: int = 0
+    """Subordinate UIDs (and GIDs: the smaller count) of the user namespaces podman can create:
+    the ``containers`` entry for rootful ``--userns=auto``, the caller's entry when rootless."""
 
     @property
     def rootless(self) -> bool:
@@ -71,20 +74,39 @@ class PodmanSettings:
     """Why each non-default choice was made (shown by diagnostics, useful in bug reports)."""
     problems: tuple[str, ...] = field(default=())
     """Things that will make podman fail here; empty when the host is usable."""
+    userns_problem: str | None = None
+    """Why user-namespaced runs (``--userns``) cannot work here, or None when they can."""
+
+    @property
+    def needs_conf(self) -> bool:
+        """A containers.conf must be passed: podman's own configuration would fail here."""
+        return bool(self.containers_conf)
+
+
+SUBUID_NEEDED = 65536
+"""The smallest subordinate range that holds a whole container's UIDs (0-65535)."""
 
 
 def decide(facts: HostFacts) -> PodmanSettings:
-    """Turn host facts into podman settings. Pure: same facts, same settings."""
+    """Turn host facts into podman settings. Pure: same facts, same settings.
+
+    On an ordinary workstation (pure cgroup v2 with systemd, podman allowed to raise its rlimits,
+    journald) nothing is overridden: no global flags and no containers.conf, so the user's own
+    podman configuration stays in force. Anything quirky is overridden explicitly.
+    """
     notes: list[str] = []
     problems: list[str] = []
 
     runtime = _pick_runtime(facts, notes, problems)
     cgroup_manager = _pick_cgroup_manager(facts, notes)
+    ordinary = _ordinary(facts, runtime, cgroup_manager)
 
     containers: list[str] = []
-    engine: list[str] = [f'cgroup_manager = "{cgroup_manager}"']
-    if runtime is not None:
-        engine.append(f'runtime = "{runtime}"')
+    engine: list[str] = []
+    if not ordinary:
+        engine.append(f'cgroup_manager = "{cgroup_manager}"')
+        if runtime is not None:
+            engine.append(f'runtime = "{runtime}"')
 
     if _must_keep_host_ulimits(facts):
         containers.append("default_ulimits = []")
@@ -105,17 +127,44 @@ def decide(facts: HostFacts) -> PodmanSettings:
                 "rootless networking needs /dev/net/tun readable and writable by this user"
             )
 
-    args: list[str] = ["--cgroup-manager", cgroup_manager]
-    if runtime is not None:
-        args[:0] = ["--runtime", runtime]
+    args: list[str] = []
+    if not ordinary:
+        args = ["--cgroup-manager", cgroup_manager]
+        if runtime is not None:
+            args[:0] = ["--runtime", runtime]
 
     return PodmanSettings(
         global_args=tuple(args),
-        containers_conf=render_containers_conf(containers, engine),
+        containers_conf=render_containers_conf(containers, engine) if containers or engine else "",
         runtime=runtime,
         cgroup_manager=cgroup_manager,
         notes=tuple(notes),
         problems=tuple(problems),
+        userns_problem=_userns_problem(facts),
+    )
+
+
+def _ordinary(facts: HostFacts, runtime: str | None, cgroup_manager: str) -> bool:
+    """podman's defaults work as they are: the choices equal what it would pick by itself."""
+    return (
+        facts.cgroup_layout == "unified"
+        and facts.systemd_running
+        and cgroup_manager == "systemd"
+        and runtime is not None
+        and not _must_keep_host_ulimits(facts)
+        and facts.journald_running
+    )
+
+
+def _userns_problem(facts: HostFacts) -> str | None:
+    if facts.subuid_ranges >= SUBUID_NEEDED and facts.newuidmap:
+        return None
+    if not facts.newuidmap:
+        return "user namespaces need newuidmap/newgidmap (apt-get install uidmap)"
+    who = "the 'containers' user" if not facts.rootless else "this user"
+    return (
+        f"user namespaces need at least {SUBUID_NEEDED} subordinate UIDs and GIDs for {who} "
+        "in /etc/subuid and /etc/subgid (e.g. 'containers:2147483647:2147483648')"
     )
 
 
@@ -220,7 +269,39 @@ def probe_host_facts() -> HostFacts:
         journald_running=os.path.exists("/run/systemd/journal/socket"),
         dev_net_tun_readable=os.access("/dev/net/tun", os.R_OK | os.W_OK),
         newuidmap=shutil.which("newuidmap") is not None and shutil.which("newgidmap") is not None,
+        subuid_ranges=min(
+            subordinate_count(_read_text("/etc/subuid"), _subid_owner()),
+            subordinate_count(_read_text("/etc/subgid"), _subid_owner()),
+        ),
     )
+
+
+def _subid_owner() -> tuple[str, ...]:
+    """Names /etc/subuid may list for the ranges podman uses: ``containers`` when rootful
+    (``--userns=auto``), else the caller's name and numeric UID."""
+    euid = os.geteuid()
+    if euid == 0:
+        return ("containers",)
+    try:
+        import pwd
+
+        return (pwd.getpwuid(euid).pw_name, str(euid))
+    except KeyError:
+        return (str(euid),)
+
+
+def subordinate_count(text: str, owners: tuple[str, ...]) -> int:
+    """Total subordinate IDs granted to any of ``owners`` in /etc/subuid-style ``text``."""
+    total = 0
+    for line in text.splitlines():
+        parts = line.strip().split(":")
+        if len(parts) != 3 or parts[0] not in owners:
+            continue
+        try:
+            total += max(0, int(parts[2]))
+        except ValueError:
+            continue
+    return total
 
 
 def _limit(value: int) -> int:

@@ -122,7 +122,7 @@ class Podman:
         self,
         executable: str,
         settings: PodmanSettings,
-        conf_path: Path,
+        conf_path: Path | None,
         facts: HostFacts | None = None,
     ) -> None:
         self.executable = executable
@@ -145,16 +145,26 @@ class Podman:
         settings = decide(facts)
         if settings.problems:
             raise ToolError("podman cannot run containers here: " + "; ".join(settings.problems))
-        conf = write_containers_conf(settings.containers_conf, conf_dir)
+        conf = (
+            write_containers_conf(settings.containers_conf, conf_dir)
+            if settings.needs_conf
+            else None
+        )
         return cls(exe, settings, conf, facts)
 
     # -- plumbing ----------------------------------------------------------------------------
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
-        """Environment for podman (and skopeo/buildah) calls: ``CONTAINERS_CONF`` set."""
+        """Environment for podman (and skopeo/buildah) calls: ``CONTAINERS_CONF`` set when this
+        host needs it (an ordinary host keeps the user's own containers.conf)."""
         out = dict(os.environ if base is None else base)
-        out["CONTAINERS_CONF"] = str(self.conf_path)
+        if self.conf_path is not None:
+            out["CONTAINERS_CONF"] = str(self.conf_path)
         return out
+
+    @property
+    def rootless(self) -> bool:
+        return self.facts.rootless if self.facts is not None else os.geteuid() != 0
 
     def command(self, args: Sequence[str]) -> list[str]:
         """The full argv: executable, host-specific global flags, then ``args``."""
@@ -168,8 +178,13 @@ class Podman:
         input: str | None = None,
         timeout: float | None = _DEFAULT_TIMEOUT,
         capture: bool = True,
+        isolate: bool = False,
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``podman ARGS``; with ``check``, a failure becomes :class:`ToolError`."""
+        """Run ``podman ARGS``; with ``check``, a failure becomes :class:`ToolError`.
+
+        ``isolate`` starts podman in its own session, so a Ctrl-C on the terminal reaches only
+        unroot, which then cleans up in order instead of podman dying half-way through a call.
+        """
         argv = self.command(args)
         try:
             proc = subprocess.run(
@@ -180,6 +195,8 @@ class Podman:
                 capture_output=capture,
                 timeout=timeout,
                 check=False,
+                start_new_session=isolate,
+                stdin=subprocess.DEVNULL if input is None else None,
             )
         except subprocess.TimeoutExpired as exc:
             raise ToolError(f"podman {args[0] if args else ''} timed out after {timeout}s") from exc
