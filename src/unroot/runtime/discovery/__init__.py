@@ -1,0 +1,172 @@
+"""Why a run failed, observed rather than guessed: refused calls (or logged permission errors)
+become findings in the scan's format, with categories ``unroot fix`` plans from.
+
+One rule per module (``urNNN_*.py``, kind ``runtime``), pure functions of :class:`Observed`.
+:func:`discover` merges the trace with the logs, marks the likely causes, runs the rules and
+removes repeats.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+
+from unroot.findings import Finding
+from unroot.rules.base import Rule
+from unroot.runtime.discovery import (
+    ur501_path_refused,
+    ur502_low_port,
+    ur503_privilege_drop,
+    ur504_capability,
+    ur505_host_change,
+    ur506_read_only,
+)
+from unroot.runtime.discovery.access import Stat
+from unroot.runtime.discovery.context import OBSERVED, Observed
+from unroot.runtime.discovery.denials import Denial, from_syscall
+from unroot.runtime.discovery.logscan import from_logs
+from unroot.runtime.trace.events import Event, Exit, Syscall
+
+__all__ = ["OBSERVED", "RULES", "Observed", "denials_from_trace", "discover"]
+
+RULES: tuple[Rule, ...] = (
+    ur501_path_refused.RULE,
+    ur502_low_port.RULE,
+    ur503_privilege_drop.RULE,
+    ur504_capability.RULE,
+    ur505_host_change.RULE,
+    ur506_read_only.RULE,
+)
+
+
+def denials_from_trace(events: Iterable[Event]) -> list[Denial]:
+    out = []
+    for event in events:
+        if isinstance(event, Syscall):
+            denial = from_syscall(event)
+            if denial is not None:
+                out.append(denial)
+    return out
+
+
+def discover(
+    *,
+    events: Sequence[Event] | None,
+    logs: str,
+    failed: bool,
+    uid: int | None,
+    gids: tuple[int, ...] = (0,),
+    stat: Stat | None = None,
+    names: Mapping[int, str] | None = None,
+    started: float = 0.0,
+) -> list[Finding]:
+    """Findings for one run. ``events`` None: no trace was taken, the logs are all there is."""
+    traced = _anchor_relative(denials_from_trace(events) if events is not None else [], logs)
+    logged = from_logs(logs)
+    denials = list(traced)
+    covered = {(d.kind, d.subject) for d in traced} | {("port", d.subject) for d in traced}
+    for d in logged:
+        if (d.kind, d.subject) in covered or _mentioned(d, traced):
+            continue
+        if traced and d.kind in ("path", "capability", "host"):
+            continue  # the trace saw every such call; an unmatched log line is about the past
+        denials.append(d)
+    likely = _likely(denials, events or (), logs) if failed else set()
+    obs = Observed(
+        denials=denials,
+        failed=failed,
+        likely=likely,
+        uid=uid,
+        gids=gids,
+        stat=stat,
+        names=dict(names or {}),
+        started=started,
+    )
+    findings: list[tuple[int, Finding]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for rule in RULES:
+        for finding in rule.check(obs):
+            key = (finding.rule, str(finding.data.get("path") or finding.data.get("port")),
+                   finding.message)  # fmt: skip
+            if key in seen:
+                continue
+            seen.add(key)
+            rank = 0 if finding.data.get("likely_cause") else 1
+            findings.append((rank, finding))
+    findings.sort(key=lambda pair: pair[0])
+    return [f for _, f in findings]
+
+
+def _anchor_relative(denials: list[Denial], logs: str) -> list[Denial]:
+    """Give relative paths (a plain ``mkdir("apache2")`` after a ``chdir`` the failure-only
+    trace does not show) the absolute path the logs name, when exactly one ends with it."""
+    out = []
+    for d in denials:
+        if d.path and not d.path.startswith("/"):
+            tail = "/" + d.path.lstrip("./")
+            found = {m for m in re.findall(r"/[\w.+@%~/-]+", logs) if m.endswith(tail)}
+            if len(found) == 1:
+                path = found.pop()
+                d = replace(d, path=path, what=d.what.replace(d.path, path, 1))
+        out.append(d)
+    return out
+
+
+def _mentioned(log: Denial, traced: Sequence[Denial]) -> bool:
+    """A log line about something the trace already shows (same path, port or identity).
+
+    Ownership complaints never are: the daemon decides them from stat(), which succeeds.
+    """
+    if log.kind == "ownership":
+        return False
+    for d in traced:
+        if log.path and d.path and (log.path == d.path or d.path.startswith(log.path + "/")):
+            return True
+        if log.port is not None and d.port == log.port:
+            return True
+        if log.kind == "identity" and d.kind == "identity":
+            return True
+    return False
+
+
+def _likely(denials: Sequence[Denial], events: Iterable[Event], logs: str) -> set[int]:
+    """The denials that most probably made the run fail.
+
+    A denial is likely when the logs name its path or port (the daemon reported it), or when
+    it is the last refusal of a process that then exited with an error. Log-sourced denials
+    are likely by construction: the daemon printed them.
+    """
+    likely = {i for i, d in enumerate(denials) if _named_in_logs(d, logs)}
+    failed_exits = {
+        e.pid: e.time
+        for e in events
+        if isinstance(e, Exit) and (e.signal is not None or (e.code or 0) != 0)
+    }
+    for pid, when in failed_exits.items():
+        last = None
+        for i, d in enumerate(denials):
+            if d.pid == pid and d.time <= when and not d.check_only:
+                last = i
+        if last is not None:
+            likely.add(last)
+    return likely
+
+
+def _named_in_logs(d: Denial, logs: str) -> bool:
+    if d.source == "log":
+        return True
+    if d.path and not d.check_only:
+        return d.path in logs
+    if d.port is not None:
+        return _port_in(d.port, logs)
+    return d.kind == "identity" and _identity_in(logs)
+
+
+def _port_in(port: int, logs: str) -> bool:
+    return re.search(rf"(?<![\d.]){port}(?!\d)", logs) is not None
+
+
+def _identity_in(logs: str) -> bool:
+    lowered = logs.lower()
+    return any(w in lowered for w in ("setgid", "setuid", "setgroups", "initgroups", "user"))
