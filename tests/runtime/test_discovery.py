@@ -297,3 +297,24 @@ def test_rules_are_documented_and_unique() -> None:
 def test_trace_to_denials_skips_exits_and_successes() -> None:
     events = list(parse_lines([NGINX, f"7 {T} +++ exited with 1 +++", "7 1.0 close(3) = 0"]))
     assert [d.path for d in denials_from_trace(events)] == ["/var/lib/nginx/body"]
+
+
+def test_output_written_outside_the_logs_is_evidence_too() -> None:
+    (f,) = discover(
+        events=[],
+        logs="",
+        output="500 OOPS: config file not owned by correct user, or not a file\r\n",
+        failed=True,
+        uid=1000680000,
+    )
+    assert f.rule == "UR501" and f.category is Category.ARBITRARY_UID_UNREADY
+    assert f.data["source"] == "output" and f.data["likely_cause"] is True
+    assert "written outside the logs" in (f.evidence[0].detail or "")
+
+
+def test_a_bind_error_without_a_port_takes_the_probed_privileged_port() -> None:
+    logs = "httpd: bind: Permission denied\n"
+    (f,) = discover(events=None, logs=logs, failed=True, uid=1, ports=[80])
+    assert f.rule == "UR502" and f.data["port"] == 80 and f.data["port_from"]
+    (g,) = discover(events=None, logs=logs, failed=True, uid=1, ports=[8080])
+    assert g.rule == "UR502" and g.data.get("port") is None

@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 from unroot.runtime.discovery import denials_from_trace
-from unroot.runtime.trace.events import Exit, Syscall, decode_c_string, parse_line, split_args
+from unroot.runtime.trace.events import (
+    Exit,
+    Syscall,
+    decode_c_string,
+    parse_line,
+    parse_lines,
+    split_args,
+    uncollected_output,
+)
 from unroot.runtime.trace.strace import Tracer
 
 needs_strace = pytest.mark.skipif(shutil.which("strace") is None, reason="strace not installed")
@@ -118,3 +126,39 @@ def test_missing_strace_names_the_package(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ToolError, match="apt-get install strace"):
         Tracer(os.getpid())
+
+
+def test_output_trace_keeps_what_went_to_files_and_devices() -> None:
+    lines = [
+        '7 1.0 write(0</dev/null<char 1:3>>, "500 OOPS: ", 10) = 10',
+        '7 1.1 write(0</dev/null<char 1:3>>, "config file not owned by correct user", 37) = 37',
+        '7 1.2 write(1<pipe:[4711]>, "collected by podman", 19) = 19',
+        '7 1.3 writev(3</var/log/app/error.log>, [{iov_base="fatal: ", iov_len=7}, '
+        '{iov_base="no\\n", iov_len=3}], 2) = 10',
+        '7 1.4 write(5<TCP:[1]>, "GET / HTTP/1.1", 14) = 14',
+        '7 1.5 write(0</dev/null<char 1:3>>, "x", 1) = -1 EBADF (Bad file descriptor)',
+    ]
+    events = list(parse_lines(lines))
+    assert uncollected_output(events) == (
+        "500 OOPS: config file not owned by correct user" + "fatal: no\n"
+    )
+
+
+@needs_strace
+def test_output_tracer_sees_writes_to_dev_null() -> None:
+    proc = subprocess.Popen(
+        ["sh", "-c", "read go; echo 'hidden complaint' >/dev/null; exit 2"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+    )
+    tracer = Tracer(proc.pid, mode="output")
+    try:
+        tracer.start()
+        assert proc.stdin is not None
+        proc.stdin.write(b"go\n")
+        proc.stdin.close()
+        proc.wait(timeout=30)
+        result = tracer.stop()
+    finally:
+        tracer.cleanup()
+    assert "hidden complaint" in uncollected_output(result.events)

@@ -21,6 +21,8 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "scan": ("unroot.cli.scan", "scan", "Explain why an image or Dockerfile needs root."),
     "rules": ("unroot.cli.rules", "rules", "List the rules, or explain one."),
     "check": ("unroot.cli.check", "check", "Check workloads against PSA / SCC-style policy."),
+    "run": ("unroot.cli.run", "run", "Run an image as an arbitrary UID with no capabilities."),
+    "verify": ("unroot.cli.verify", "verify", "Run an image, probe it, prove no process was root."),
 }
 
 

@@ -60,19 +60,26 @@ def discover(
     stat: Stat | None = None,
     names: Mapping[int, str] | None = None,
     started: float = 0.0,
+    output: str = "",
+    ports: Sequence[int] = (),
 ) -> list[Finding]:
-    """Findings for one run. ``events`` None: no trace was taken, the logs are all there is."""
-    traced = _anchor_relative(denials_from_trace(events) if events is not None else [], logs)
-    logged = from_logs(logs)
+    """Findings for one run. ``events`` None: no trace was taken, the logs are all there is.
+    ``output``: what the processes wrote where podman does not collect it (an output trace)."""
+    traced = _anchor_relative(
+        denials_from_trace(events) if events is not None else [], logs + output
+    )
+    logged = from_logs(logs) + from_logs(output, "output")
     denials = list(traced)
     covered = {(d.kind, d.subject) for d in traced} | {("port", d.subject) for d in traced}
     for d in logged:
+        if d.kind == "port" and d.port is None and any(t.kind == "port" for t in traced):
+            continue
         if (d.kind, d.subject) in covered or _mentioned(d, traced):
             continue
         if traced and d.kind in ("path", "capability", "host"):
             continue  # the trace saw every such call; an unmatched log line is about the past
         denials.append(d)
-    likely = _likely(denials, events or (), logs) if failed else set()
+    likely = _likely(denials, events or (), logs + output) if failed else set()
     obs = Observed(
         denials=denials,
         failed=failed,
@@ -82,6 +89,7 @@ def discover(
         stat=stat,
         names=dict(names or {}),
         started=started,
+        ports=tuple(ports),
     )
     findings: list[tuple[int, Finding]] = []
     seen: set[tuple[str, str, str]] = set()
@@ -154,7 +162,7 @@ def _likely(denials: Sequence[Denial], events: Iterable[Event], logs: str) -> se
 
 
 def _named_in_logs(d: Denial, logs: str) -> bool:
-    if d.source == "log":
+    if d.source != "trace":
         return True
     if d.path and not d.check_only:
         return d.path in logs

@@ -38,6 +38,8 @@ class Observed:
     """Host PID -> process name, from the samples."""
     started: float = 0.0
     """Wall-clock time the container was started (trace timestamps are relative to it)."""
+    ports: tuple[int, ...] = ()
+    """Container ports the run probed (names the port of a log line that does not)."""
 
     def severity(self, index: int) -> Severity:
         if not self.failed:
@@ -47,11 +49,12 @@ class Observed:
     def evidence(self, denial: Denial) -> Evidence:
         """The syscall (or log line) as evidence, marked as observed."""
         who = self.names.get(denial.pid, "")
-        if denial.source == "log":
+        if denial.source != "trace":
+            where = "container log" if denial.source == "log" else "written outside the logs"
             return Evidence(
                 path=(denial.path or "").lstrip("/") or None,
                 value=denial.raw[:300],
-                detail=f"{OBSERVED} (container log)",
+                detail=f"{OBSERVED} ({where})",
             )
         at = f" +{denial.time - self.started:.3f}s" if self.started and denial.time else ""
         proc = f" by pid {denial.pid}" + (f" ({who})" if who else "")

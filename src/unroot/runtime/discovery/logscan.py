@@ -10,6 +10,7 @@ ownership complaint, and then the path, port or identity change the same line na
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from unroot.runtime.discovery.denials import PRIVILEGED_BELOW, Denial
 
@@ -22,7 +23,7 @@ _DENIED = re.compile(
     re.IGNORECASE,
 )
 _OWNERSHIP = re.compile(
-    r"wrong ownership|must be owned by|is not owned by|not owned by the current user|"
+    r"wrong ownership|must be owned by|not owned by|"
     r"has wrong permissions|insecure permissions",
     re.IGNORECASE,
 )
@@ -32,6 +33,7 @@ _IDENTITY = re.compile(
     r"\bsetusercontext\b|\bsetuser\b",
     re.IGNORECASE,
 )
+_BIND = re.compile(r"\bbind\b", re.IGNORECASE)
 _SOCKET = re.compile(r"\bbind\b|listen|socket|\bport\b", re.IGNORECASE)
 _PORT = re.compile(
     r"(?:\bport[ =:]+|\d{1,3}(?:\.\d{1,3}){3}:|\]:|\*:|\B:)(\d{1,5})\b", re.IGNORECASE
@@ -42,8 +44,11 @@ _HOST = re.compile(r"\bmount\b|\bsysctl\b|/proc/sys/|\bsetrlimit\b|\brlimit\b|\b
 _READ_ONLY = re.compile(r"read-only file system|\berofs\b", re.IGNORECASE)
 
 
-def from_logs(text: str) -> list[Denial]:
-    """Denials in log ``text``, at most one per subject, in order of appearance."""
+def from_logs(text: str, source: str = "log") -> list[Denial]:
+    """Denials in log ``text``, at most one per subject, in order of appearance.
+
+    ``source`` is ``log`` for the container's logs and ``output`` for what a trace saw it
+    write elsewhere."""
     out: list[Denial] = []
     seen: set[tuple[str, str]] = set()
     for raw in text.splitlines()[:MAX_LINES]:
@@ -51,6 +56,8 @@ def from_logs(text: str) -> list[Denial]:
         denial = parse_line(line)
         if denial is None:
             continue
+        if source != "log":
+            denial = replace(denial, source=source)
         key = (denial.kind, denial.subject)
         if key in seen:
             continue
@@ -66,15 +73,18 @@ def parse_line(line: str) -> Denial | None:
     text = line.strip()
     path = _first_path(line)
     if ownership:
-        if path is None:
-            return None
-        return Denial("ownership", f"the daemon refuses {path}: {ownership.group(0)}", "log",
+        subject = path or "a file it checks"
+        return Denial("ownership", f"the daemon refuses {subject}: {ownership.group(0)}", "log",
                       raw=text, path=path, access="write")  # fmt: skip
     if _IDENTITY.search(line):
         return Denial("identity", "changing user or group", "log", raw=text)
     port = _port(line)
     if port is not None:
         return Denial("port", f"bind port {port}", "log", raw=text, port=port, proto="tcp",
+                      capability="NET_BIND_SERVICE")  # fmt: skip
+    if _BIND.search(line) and path is None and not _READ_ONLY.search(line):
+        # "httpd: bind: Permission denied": refused, but the line does not say which port
+        return Denial("port", "bind a port (the log does not say which)", "log", raw=text,
                       capability="NET_BIND_SERVICE")  # fmt: skip
     chown = _CHOWN.search(line)
     if chown:

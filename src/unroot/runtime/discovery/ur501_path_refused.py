@@ -12,18 +12,19 @@ from unroot.runtime.discovery.context import ENTRY_CALLS, Observed
 
 def check(obs: Observed) -> Iterator[Finding]:
     for index, d in enumerate(obs.denials):
-        if d.kind not in ("path", "ownership") or not d.path:
+        if d.kind not in ("path", "ownership") or (not d.path and d.kind == "path"):
             continue
+        path = d.path or ""
         blocker = None
-        absolute = d.path.startswith("/")
+        absolute = path.startswith("/")
         if obs.stat is not None and obs.uid is not None and d.kind == "path" and absolute:
             blocker = explain(
-                d.path, d.access or "write", obs.uid, obs.gids, obs.stat,
+                path, d.access or "write", obs.uid, obs.gids, obs.stat,
                 entry=d.syscall in ENTRY_CALLS,
             )  # fmt: skip
         info = None
         if blocker is None and obs.stat is not None and absolute:
-            info = nearest(d.path, obs.stat)
+            info = nearest(path, obs.stat)
         owner_uid = blocker.uid if blocker else info.uid if info else None
         write = (d.access or "write") == "write"
         root_owned = owner_uid == 0 or (owner_uid is None and d.kind == "path")
@@ -40,20 +41,20 @@ def check(obs: Observed) -> Iterator[Finding]:
         elif info is not None:
             why = f"owned by {info.uid}:{info.gid} mode {info.perms}"
             evidence.append(Evidence(path=info.path.lstrip("/") or "/", detail=why))
-        target = checked or d.path
+        target = checked or path
         if d.kind == "ownership":
             message = f"{d.what} (it runs as UID {obs.uid if obs.uid is not None else '?'})"
             fix = (
-                f"Create {d.path} at start as the running UID (e.g. in the entrypoint), or run "
-                "with a fixed UID that owns it; an arbitrary UID cannot own files made at build "
-                "time."
+                f"Create {path or 'the file'} at start as the running UID (e.g. in the "
+                "entrypoint), turn the daemon's ownership check off, or run with the fixed UID "
+                "that owns it; an arbitrary UID cannot own files made at build time."
             )
         else:
             owner = f" (owned by {blocker.owner} mode {blocker.perms})" if blocker else ""
             where = "" if absolute else " (relative to the working directory)"
             message = f"{d.what} was refused: {target}{owner}{where}"
-            if d.syscall in ("mkdir", "mkdirat") and blocker is not None and blocker.path != d.path:
-                prepare = f"mkdir -p {d.path} && chgrp -R 0 {d.path} && chmod -R g=u {d.path}"
+            if d.syscall in ("mkdir", "mkdirat") and blocker is not None and blocker.path != path:
+                prepare = f"mkdir -p {path} && chgrp -R 0 {path} && chmod -R g=u {path}"
             else:
                 prepare = f"chgrp -R 0 {target} && chmod -R g=u {target}"
             fix = (

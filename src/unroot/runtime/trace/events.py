@@ -67,7 +67,21 @@ class Exit:
     signal: str | None
 
 
-Event = Syscall | Exit
+@dataclass(frozen=True, slots=True)
+class Write:
+    """Text a process wrote (``output`` traces only) and what the descriptor was."""
+
+    pid: int
+    time: float
+    fd: str
+    """The ``-yy`` annotation: ``/dev/null<char 1:3>``, ``/var/log/x.log``, ``pipe:[1]``..."""
+    text: str
+
+
+Event = Syscall | Exit | Write
+
+_WRITE = re.compile(r"^(?P<pid>\d+)\s+(?P<ts>\d+\.\d+)\s+(?P<name>writev?|pwrite64)\((?P<rest>.*)$")
+_IOV_BASE = re.compile(r'iov_base=("(?:[^"\\]|\\.)*")')
 
 
 def parse_lines(lines: Iterable[str]) -> Iterator[Event]:
@@ -84,6 +98,9 @@ def parse_line(line: str) -> Event | None:
         return Exit(
             int(m.group("pid")), float(m.group("ts")), int(code) if code else None, m.group("sig")
         )
+    w = _WRITE.match(line)
+    if w:
+        return _write(w, line)
     m = _CALL.match(line)
     if not m:
         return None
@@ -100,6 +117,22 @@ def parse_line(line: str) -> Event | None:
         r.group("errno"),
         line,
     )
+
+
+def _write(m: re.Match[str], line: str) -> Write | None:
+    r = _RESULT.search(m.group("rest"))
+    if r is None or r.group("errno"):
+        return None
+    args = split_args(m.group("rest")[: r.start()])
+    if len(args) < 2:
+        return None
+    fd = _FD.match(args[0])
+    where = fd.group("what") if fd else args[0]
+    if m.group("name") == "writev":
+        text = "".join(decode_c_string(s) or "" for s in _IOV_BASE.findall(args[1]))
+    else:
+        text = decode_c_string(args[1]) or ""
+    return Write(int(m.group("pid")), float(m.group("ts")), where, text)
 
 
 def split_args(text: str) -> list[str]:
@@ -169,3 +202,17 @@ def decode_c_string(arg: str) -> str | None:
             out += nxt.encode("utf-8")
             i += 2
     return out.decode("utf-8", "surrogateescape")
+
+
+def uncollected_output(events: Iterable[Event], limit: int = 64 * 1024) -> str:
+    """What the processes wrote to files and devices (not to pipes or sockets, which podman
+    collects or which are network traffic): /dev/null, a terminal, their own log files."""
+    out: list[str] = []
+    size = 0
+    for event in events:
+        if isinstance(event, Write) and event.fd.startswith("/") and event.text:
+            out.append(event.text)
+            size += len(event.text)
+            if size >= limit:
+                break
+    return "".join(out)[:limit]

@@ -52,8 +52,24 @@ def strace_path() -> str | None:
     return shutil.which("strace")
 
 
-def strace_argv(exe: str, pid: int, output: str, string_limit: int = 512) -> list[str]:
-    """The strace command line (pure; ``?name`` skips calls this architecture lacks)."""
+OUTPUT_SYSCALLS = ("write", "writev", "pwrite64")
+TraceMode = str
+"""``failures``: refused calls; ``output``: what the processes wrote, wherever it went."""
+
+
+def strace_argv(
+    exe: str, pid: int, output: str, mode: TraceMode = "failures", string_limit: int = 512
+) -> list[str]:
+    """The strace command line (pure; ``?name`` skips calls this architecture lacks).
+
+    ``output`` mode is for a program that fails without a word in the logs: it may have
+    written its error to a descriptor podman does not collect (vsftpd writes to stdin, which
+    is /dev/null in a detached container) or to its own log file.
+    """
+    if mode == "output":
+        select = ["-e", "trace=" + ",".join("?" + n for n in OUTPUT_SYSCALLS)]
+    else:
+        select = ["-e", "trace=" + ",".join("?" + n for n in SYSCALLS), "-e", "status=failed"]
     return [
         exe,
         "-f",
@@ -62,10 +78,7 @@ def strace_argv(exe: str, pid: int, output: str, string_limit: int = 512) -> lis
         "-yy",
         "-s",
         str(string_limit),
-        "-e",
-        "trace=" + ",".join("?" + name for name in SYSCALLS),
-        "-e",
-        "status=failed",
+        *select,
         "-e",
         "signal=none",
         "-o",
@@ -85,7 +98,7 @@ class TraceResult:
 class Tracer:
     """One strace process attached to one container's init process."""
 
-    def __init__(self, pid: int, exe: str | None = None) -> None:
+    def __init__(self, pid: int, exe: str | None = None, mode: TraceMode = "failures") -> None:
         found = exe or strace_path()
         if found is None:
             raise ToolError("tracing needs strace (apt-get install strace)")
@@ -94,7 +107,8 @@ class Tracer:
         self.output = os.path.join(self._dir, "trace.txt")
         self._stderr = os.path.join(self._dir, "stderr.txt")
         self._proc: subprocess.Popen[bytes] | None = None
-        self.argv = strace_argv(found, pid, self.output)
+        self.mode = mode
+        self.argv = strace_argv(found, pid, self.output, mode)
 
     def start(self) -> None:
         """Attach, and return only once strace holds every thread of the process."""

@@ -1,0 +1,183 @@
+"""One container's life, split into the steps verify needs, with bounded waits and a guaranteed
+removal.
+
+``create`` -> ``init`` (runc builds the container; its init process waits, already with the
+final UID and capabilities, for the start signal) -> ``start``. Between init and start the
+sampler and the tracer attach, so nothing the entrypoint does escapes them. Every podman call
+runs in its own session (a terminal Ctrl-C reaches unroot, which then removes the container in
+order) with a timeout. Containers are named ``unroot-<purpose>-<token>`` and labelled
+``io.unroot.session=<token>``, so removal works by name even when ``create`` was interrupted
+before it printed an id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from unroot.errors import InputError, ToolError
+from unroot.runtime.podman import Podman, RunSpec
+from unroot.runtime.profile import SESSION_LABEL
+
+CREATE_TIMEOUT = 300.0
+"""Generous: podman waits for its storage lock, which a concurrent build or removal can hold
+for minutes on a busy host, and a first ``--userns=auto`` run copies the image's layers."""
+STEP_TIMEOUT = 120.0
+REMOVE_TIMEOUT = 120.0
+
+
+def new_name(purpose: str) -> tuple[str, str]:
+    """(container name, session token)."""
+    token = secrets.token_hex(6)
+    return f"unroot-{purpose}-{token}", token
+
+
+class Container:
+    """A created container; use as a context manager so it is always removed."""
+
+    def __init__(self, podman: Podman, name: str) -> None:
+        self.podman = podman
+        self.name = name
+        self.pid: int | None = None
+        self.timings: dict[str, float] = {}
+        self.removed = False
+
+    def _step(self, label: str, args: list[str], timeout: float = STEP_TIMEOUT) -> str:
+        start = time.monotonic()
+        proc = self.podman.run_cmd(args, check=False, timeout=timeout, isolate=True)
+        self.timings[label] = time.monotonic() - start
+        if proc.returncode != 0:
+            lines = [ln for ln in (proc.stderr or "").splitlines() if ln.strip()]
+            why = lines[-1].strip() if lines else f"exit {proc.returncode}"
+            raise ToolError(f"podman {label} failed: {why.removeprefix('Error: ')}")
+        return proc.stdout.strip()
+
+    def init(self) -> int:
+        """Build the container without starting its program; returns the init process's PID."""
+        self._step("init", ["init", self.name])
+        state = self.state()
+        raw = state.get("Pid")
+        pid = raw if isinstance(raw, int) else 0
+        if pid <= 0:
+            raise ToolError(f"podman init {self.name}: no process ({state.get('Status')})")
+        self.pid = pid
+        return pid
+
+    def start(self) -> None:
+        self._step("start", ["start", self.name])
+
+    def state(self) -> dict[str, object]:
+        out = self._step(
+            "inspect", ["container", "inspect", "--format", "{{json .State}}", self.name]
+        )
+        data = json.loads(out or "{}")
+        return data if isinstance(data, dict) else {}
+
+    def exit_code(self) -> int | None:
+        try:
+            state = self.state()
+        except (ToolError, ValueError):
+            return None
+        if state.get("Running"):
+            return None
+        code = state.get("ExitCode")
+        return int(code) if isinstance(code, int) else None
+
+    def logs(self, limit: int = 256 * 1024) -> str:
+        start = time.monotonic()
+        try:
+            proc = self.podman.run_cmd(
+                ["logs", self.name], check=False, timeout=STEP_TIMEOUT, isolate=True
+            )
+        except ToolError as exc:
+            return f"(logs unavailable: {exc})"
+        self.timings["logs"] = time.monotonic() - start
+        text = (proc.stdout or "") + (proc.stderr or "")
+        return text[-limit:]
+
+    def kill(self) -> None:
+        with contextlib.suppress(ToolError):
+            self.podman.run_cmd(
+                ["kill", "--signal", "KILL", self.name], check=False, timeout=STEP_TIMEOUT,
+                isolate=True,
+            )  # fmt: skip
+
+    @contextmanager
+    def mounted(self) -> Iterator[str | None]:
+        """The container's root filesystem on the host (rootful only), unmounted afterwards."""
+        if self.podman.rootless:
+            yield None
+            return
+        try:
+            proc = self.podman.run_cmd(
+                ["mount", self.name], check=False, timeout=STEP_TIMEOUT, isolate=True
+            )
+        except ToolError:
+            yield None
+            return
+        path = proc.stdout.strip() if proc.returncode == 0 else ""
+        try:
+            yield path or None
+        finally:
+            if path:
+                with contextlib.suppress(ToolError):
+                    self.podman.run_cmd(
+                        ["umount", self.name], check=False, timeout=STEP_TIMEOUT, isolate=True
+                    )
+
+    def remove(self) -> None:
+        """Force-remove (SIGKILL, no grace period); safe to call twice, never raises."""
+        if self.removed:
+            return
+        start = time.monotonic()
+        with contextlib.suppress(ToolError):
+            self.podman.run_cmd(
+                ["rm", "--force", "--time", "0", self.name], check=False, timeout=REMOVE_TIMEOUT,
+                isolate=True,
+            )  # fmt: skip
+        self.timings["remove"] = time.monotonic() - start
+        self.removed = True
+
+    def __enter__(self) -> Container:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+@contextmanager
+def created(podman: Podman, spec: RunSpec) -> Iterator[Container]:
+    """``podman create`` ``spec`` (which must carry a name) and always remove it afterwards."""
+    assert spec.name, "containers unroot creates are always named"
+    container = Container(podman, spec.name)
+    try:
+        args = ["create", *spec.to_args()[1:]]
+        if not any(a.startswith("--pull") for a in args):
+            args.insert(1, "--pull=never")
+        start = time.monotonic()
+        proc = podman.run_cmd(args, check=False, timeout=CREATE_TIMEOUT, isolate=True)
+        container.timings["create"] = time.monotonic() - start
+        if proc.returncode != 0:
+            lines = [ln for ln in (proc.stderr or "").splitlines() if ln.strip()]
+            why = lines[-1].strip().removeprefix("Error: ") if lines else f"exit {proc.returncode}"
+            if "image not known" in why or "unable to find" in why.lower():
+                raise InputError(f"image {spec.image} not found in local storage")
+            raise ToolError(f"podman create failed: {why}")
+        yield container
+    finally:
+        container.remove()
+
+
+def leaked(podman: Podman, token: str | None = None) -> list[str]:
+    """Names of containers unroot started (``token``: of one session) that still exist."""
+    label = SESSION_LABEL if token is None else f"{SESSION_LABEL}={token}"
+    proc = podman.run_cmd(
+        ["ps", "--all", "--filter", f"label={label}", "--format", "{{.Names}}"],
+        check=False,
+        timeout=STEP_TIMEOUT,
+    )
+    return [line for line in proc.stdout.split() if line]
