@@ -272,8 +272,15 @@ def test_ownership_complaints_survive_an_unrelated_trace() -> None:
         f'1 {T} openat(AT_FDCWD</>, "/var/lib/postgresql/15/main/postgresql.auto.conf", O_RDONLY)'
         " = -1 EACCES (Permission denied)"
     )
-    findings = discover(events=[call(trace)], logs=LOGS["postgresql"], failed=True, uid=1)
-    assert any(f.data.get("path") == "/var/lib/postgresql/15/main" for f in findings)
+    logs = (
+        'LOG:  skipping missing configuration file "/var/lib/postgresql/15/main/'
+        'postgresql.auto.conf"\n' + LOGS["postgresql"]
+    )
+    findings = discover(events=[call(trace)], logs=logs, failed=True, uid=1)
+    assert [f.data.get("path") for f in findings] == [
+        "/var/lib/postgresql/15/main",  # the FATAL line comes first
+        "/var/lib/postgresql/15/main/postgresql.auto.conf",
+    ]
 
 
 def test_relative_paths_are_anchored_by_the_logs() -> None:

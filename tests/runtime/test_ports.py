@@ -4,6 +4,7 @@ processes, and ports something else holds are skipped."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import socket
 import threading
 from pathlib import Path
@@ -86,3 +87,28 @@ def test_range_from_environment() -> None:
     for bad in ("x", "10-20", "30010-30000", "30000-70000"):
         with pytest.raises(UsageError):
             port_range_from_env(bad)
+
+
+def test_shared_lock_directory_is_sticky_and_world_writable() -> None:
+    import stat as st
+
+    from unroot.runtime.ports import default_lock_dir
+
+    path = default_lock_dir()
+    mode = os.lstat(path).st_mode
+    if path.name == "unroot-ports":
+        assert st.S_ISDIR(mode) and st.S_IMODE(mode) == 0o1777
+
+
+def test_a_planted_symlink_is_never_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("keep\n")
+    victim.chmod(0o600)
+    locks = tmp_path / "locks"
+    locks.mkdir()
+    (locks / "24300.lock").symlink_to(victim)
+    alloc = PortAllocator(locks, (24300, 24301))
+    with alloc.allocate() as lease:
+        assert lease.port == 24301
+    assert victim.read_text() == "keep\n"
+    assert victim.stat().st_mode & 0o777 == 0o600

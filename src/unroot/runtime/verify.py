@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from unroot.errors import ToolError, UnrootError
@@ -23,7 +23,7 @@ from unroot.runtime import rootfs
 from unroot.runtime.container import Container, created, new_name
 from unroot.runtime.discovery import discover
 from unroot.runtime.identity import judge
-from unroot.runtime.images import ImageFacts, configured_ports, local_image
+from unroot.runtime.images import IMPORT_REPO, ImageFacts, configured_ports, local_image
 from unroot.runtime.labels import ports_from_labels, tmpfs_from_labels
 from unroot.runtime.podman import Podman
 from unroot.runtime.ports import PortAllocator, PortLease
@@ -309,7 +309,11 @@ class _Run:
             )
             if result is not None:
                 result.user = spec.user
-                result.command = equivalent_command(spec)
+                facts = self.plan.facts
+                # an image copied in from a transport is shown by the reference the user gave
+                imported = facts.local.startswith(IMPORT_REPO)
+                shown = replace(spec, image=facts.ref) if imported else spec
+                result.command = equivalent_command(shown)
                 result.host_note = host_note(
                     self.podman.settings,
                     str(self.podman.conf_path) if self.podman.conf_path else None,

@@ -93,6 +93,7 @@ def discover(
     )
     findings: list[tuple[int, Finding]] = []
     seen: set[tuple[str, str, str]] = set()
+    text = logs + "\n" + output
     for rule in RULES:
         for finding in rule.check(obs):
             key = (finding.rule, str(finding.data.get("path") or finding.data.get("port")),
@@ -100,10 +101,30 @@ def discover(
             if key in seen:
                 continue
             seen.add(key)
-            rank = 0 if finding.data.get("likely_cause") else 1
-            findings.append((rank, finding))
+            findings.append((_tier(finding, text), finding))
     findings.sort(key=lambda pair: pair[0])
     return [f for _, f in findings]
+
+
+_STRONG = re.compile(r"fatal|emerg|\bcrit|\berror\b|\balert\b|\bERR\b|OOPS", re.IGNORECASE)
+_WEAK = re.compile(r"cannot|can't|unable|failed|refus|denied|not permitted", re.IGNORECASE)
+
+
+def _tier(finding: Finding, logs: str) -> int:
+    """Order: likely causes the daemon called an error first, then those it only mentioned,
+    then likely causes it did not log, then the rest."""
+    if not finding.data.get("likely_cause"):
+        return 3
+    lines = [str(finding.data["log_line"])] if "log_line" in finding.data else []
+    subject = finding.data.get("path") or finding.data.get("port")
+    if subject is not None and not lines:
+        needle = str(subject)
+        lines = [ln for ln in logs.splitlines() if needle in ln]
+    if any(_STRONG.search(ln) for ln in lines):
+        return 0
+    if any(_WEAK.search(ln) for ln in lines):
+        return 1
+    return 2
 
 
 def _anchor_relative(denials: list[Denial], logs: str) -> list[Denial]:
