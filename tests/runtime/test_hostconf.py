@@ -240,3 +240,24 @@ def test_subordinate_count() -> None:
     assert subordinate_count(text, ("containers",)) == 2147483648
     assert subordinate_count(text, ("alice", "1000")) == 65536
     assert subordinate_count(text, ("carol",)) == 0
+
+
+def test_expensive_facts_are_cached_per_boot_and_binary(tmp_path: Path) -> None:
+    from unroot.runtime.hostconf import CACHE_NAME, probe_host_facts
+
+    first = probe_host_facts(tmp_path)
+    cache = tmp_path / CACHE_NAME
+    assert cache.is_file()
+    assert probe_host_facts(tmp_path) == first
+    # a different key (another boot, a new runc...) is probed again, not trusted
+    import json
+
+    data = json.loads(cache.read_text())
+    data["facts"]["runtimes"] = ["imaginary"]
+    cache.write_text(json.dumps(data))
+    assert probe_host_facts(tmp_path).runtimes == ("imaginary",)
+    data["key"] = "another boot"
+    cache.write_text(json.dumps(data))
+    assert probe_host_facts(tmp_path) == first
+    cache.write_text("{not json")
+    assert probe_host_facts(tmp_path) == first

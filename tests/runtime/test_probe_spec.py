@@ -6,12 +6,14 @@ from __future__ import annotations
 import pytest
 
 from unroot.errors import UsageError
-from unroot.runtime.probes.registry import PROBES
+from unroot.runtime.probes.registry import MODULES, probe_for
 from unroot.runtime.probes.spec import KINDS, parse_probe, parse_status
 
 
 def test_every_kind_has_a_probe_function() -> None:
-    assert set(PROBES) == set(KINDS)
+    assert set(MODULES) == set(KINDS)
+    for kind in KINDS:
+        assert callable(probe_for(kind))
 
 
 @pytest.mark.parametrize(

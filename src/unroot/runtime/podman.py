@@ -141,7 +141,7 @@ class Podman:
         exe = executable or shutil.which("podman")
         if exe is None:
             raise ToolError("podman not found on PATH (apt-get install podman)")
-        facts = _cached_facts()
+        facts = _cached_facts(conf_dir)
         settings = decide(facts)
         if settings.problems:
             raise ToolError("podman cannot run containers here: " + "; ".join(settings.problems))
@@ -348,11 +348,11 @@ _FACTS_LOCK = threading.Lock()
 _FACTS: list[HostFacts] = []
 
 
-def _cached_facts() -> HostFacts:
+def _cached_facts(conf_dir: Path | None = None) -> HostFacts:
     """Probe once per process: the facts do not change while unroot runs."""
     with _FACTS_LOCK:
         if not _FACTS:
-            _FACTS.append(probe_host_facts())
+            _FACTS.append(probe_host_facts(conf_dir))
         return _FACTS[0]
 
 

@@ -21,14 +21,12 @@ from unroot.errors import ToolError, UnrootError
 from unroot.findings import Finding
 from unroot.runtime import rootfs
 from unroot.runtime.container import Container, created, new_name
-from unroot.runtime.discovery import discover
 from unroot.runtime.identity import judge
 from unroot.runtime.images import IMPORT_REPO, ImageFacts, configured_ports, local_image
 from unroot.runtime.labels import ports_from_labels, tmpfs_from_labels
 from unroot.runtime.podman import Podman
 from unroot.runtime.ports import PortAllocator, PortLease
 from unroot.runtime.probes.base import ProbeContext, attempt
-from unroot.runtime.probes.derive import derive
 from unroot.runtime.probes.registry import probe_for
 from unroot.runtime.probes.spec import ProbeSpec
 from unroot.runtime.procs import Observation, ProcessSampler
@@ -58,6 +56,10 @@ WRONG_ANSWER_GRACE = 5.0
 RUNNING_CHECK = 3.0
 """Without a probe, the container must still run after this many seconds."""
 EXIT_WAIT = 5.0
+POLL_FIRST = 0.02
+POLL_MAX = 0.25
+"""Readiness polls start at 20 ms and back off to 250 ms: a fast service is seen within a few
+milliseconds, a slow one costs at most four attempts a second."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,8 @@ def verify_many(
 def _plan(podman: Podman, facts: ImageFacts, options: VerifyOptions) -> _Plan:
     if options.probes:
         return _Plan(facts, [(p, None) for p in options.probes])
+    from unroot.runtime.probes.derive import derive  # the daemon table: only when deriving
+
     argv = facts.argv(options.command)
     labelled = tuple((p.container, p.proto) for p in ports_from_labels(facts.labels))
     configured: tuple[tuple[int, str], ...] = ()
@@ -351,7 +355,8 @@ class _Run:
             alive = sampler.alive()
             record.exited = not alive
             self.logs = container.logs()
-            if alive:
+            if alive and (tracer is not None or not record.ok):
+                # the trace ends with the processes; a passing untraced run is simply removed
                 container.kill()
                 _wait_exit(sampler, EXIT_WAIT)
             else:
@@ -374,6 +379,8 @@ class _Run:
             self.output = uncollected_output(events or ())
             events = self.prior_events
         if not record.ok or self.traced:
+            from unroot.runtime.discovery import discover  # only to explain
+
             names = {o.status.pid: o.status.name for o in self.observations}
             with container.mounted() as root:
                 stat = (lambda p: rootfs.stat_path(root, p)) if root else None
@@ -455,7 +462,7 @@ class _Run:
         probe = probe_for(spec.kind)
         attempts = 0
         wrong_since: float | None = None
-        delay = 0.05
+        delay = POLL_FIRST
         while True:
             attempts += 1
             res = attempt(probe, spec, ctx)
@@ -476,7 +483,7 @@ class _Run:
                 detail = f"{res.detail}; not ready within {self.options.timeout:g}s"
                 return _outcome(spec, why, False, detail, attempts, None)
             self.cancel.wait(min(delay, max(0.0, deadline - now)))
-            delay = min(delay * 1.5, 0.5)
+            delay = min(delay * 1.5, POLL_MAX)
 
 
 def _outcome(

@@ -1,42 +1,31 @@
-"""Probe kind -> the function that speaks it."""
+"""Probe kind -> the function that speaks it, imported on first use (an HTTP probe should not
+pay for the TLS stack, a Redis probe not for http.client)."""
 
 from __future__ import annotations
 
-from unroot.runtime.probes import (
-    cmd,
-    dns,
-    fastcgi,
-    ftp,
-    http,
-    memcached,
-    mqtt,
-    mysql,
-    postgres,
-    redis,
-    smtp,
-    tcp,
-)
-from unroot.runtime.probes.base import Probe
-from unroot.runtime.probes.spec import KINDS
+import importlib
 
-PROBES: dict[str, Probe] = {
-    "http": http.probe,
-    "https": http.probe,
-    "http-proxy": http.probe,
-    "tcp": tcp.probe,
-    "redis": redis.probe,
-    "postgres": postgres.probe,
-    "mysql": mysql.probe,
-    "mqtt": mqtt.probe,
-    "dns": dns.probe,
-    "smtp": smtp.probe,
-    "ftp": ftp.probe,
-    "memcached": memcached.probe,
-    "fastcgi": fastcgi.probe,
-    "cmd": cmd.probe,
+from unroot.runtime.probes.base import Probe
+
+MODULES: dict[str, str] = {
+    "http": "http",
+    "https": "http",
+    "http-proxy": "http",
+    "tcp": "tcp",
+    "redis": "redis",
+    "postgres": "postgres",
+    "mysql": "mysql",
+    "mqtt": "mqtt",
+    "dns": "dns",
+    "smtp": "smtp",
+    "ftp": "ftp",
+    "memcached": "memcached",
+    "fastcgi": "fastcgi",
+    "cmd": "cmd",
 }
-assert set(PROBES) == set(KINDS)
 
 
 def probe_for(kind: str) -> Probe:
-    return PROBES[kind]
+    module = importlib.import_module(f"unroot.runtime.probes.{MODULES[kind]}")
+    probe: Probe = module.probe
+    return probe
