@@ -46,6 +46,8 @@ from unroot.runtime.verify import POLL_FIRST, POLL_MAX  # noqa: E402
 
 ADDED_LIMIT = 1.0
 START_RATIO_LIMIT = 3.0
+MEASURABLE_START = 0.05
+"""Below this, the service was listening before podman returned: a ratio of noise."""
 HTTPD = """\
 FROM localhost/unroot-base/busybox:latest
 RUN mkdir /www && echo bench > /www/index.html && chgrp -R 0 /www && chmod -R g=u /www
@@ -84,6 +86,7 @@ def default_images(podman: Podman) -> list[tuple[str, str, str, bool]]:
         ("busybox httpd", build_httpd(podman), "http://:8080/", False),
         ("memcached", daemon_images.build(podman, "memcached"), "memcached:11211", False),
         ("mariadb (--userns)", daemon_images.build(podman, "mariadb"), "mysql:3306", True),
+        ("postgresql (--userns)", daemon_images.build(podman, "postgresql"), "postgres:5432", True),
     ]
 
 
@@ -156,17 +159,17 @@ def main() -> None:
         plain, off, on = Series(), Series(), Series()
         verify_run(image, probe, userns, "never")  # warm-up: page cache, first userns mapping
         for _ in range(args.repeat):
-            for series, run in (
-                (plain, lambda: plain_run(podman, image, spec, userns)),
-                (off, lambda: verify_run(image, probe, userns, "never")),
-                (on, lambda: verify_run(image, probe, userns, "always")),
-            ):
-                wall, start = run()
+            for series, kind in ((plain, "plain"), (off, "never"), (on, "always")):
+                if kind == "plain":
+                    wall, start = plain_run(podman, image, spec, userns)
+                else:
+                    wall, start = verify_run(image, probe, userns, kind)
                 series.wall.append(wall)
                 series.start.append(start)
         added = off.median() - plain.median()
         added_on = on.median() - plain.median()
         start_ratio = on.median("start") / max(plain.median("start"), 1e-3)
+        measurable = plain.median("start") >= MEASURABLE_START
         print(f"\n{label}  ({image}, probe {probe})")
         print(f"  {'':22} {'median':>8} {'best':>8} {'start med':>10} {'start best':>11}")
         for name, series in (("plain podman + probe", plain), ("verify, trace off", off),
@@ -182,6 +185,9 @@ def main() -> None:
         )
         print(f"  added by verify (trace on):  {added_on:+.3f} s")
         verdict = "ok" if start_ratio <= START_RATIO_LIMIT else "OVER"
+        if not measurable:
+            verdict = f"n/a: plain start under {MEASURABLE_START * 1000:g} ms, it was ready "
+            verdict += "when podman returned"
         print(
             f"  service start, trace on / plain: {start_ratio:.2f}x "
             f"(median {on.median('start'):.3f} s vs {plain.median('start'):.3f} s)  "

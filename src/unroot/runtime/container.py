@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,9 +42,11 @@ def new_name(purpose: str) -> tuple[str, str]:
 class Container:
     """A created container; use as a context manager so it is always removed."""
 
-    def __init__(self, podman: Podman, name: str) -> None:
+    def __init__(self, podman: Podman, name: str, files: str | None = None) -> None:
         self.podman = podman
         self.name = name
+        self.files = files
+        """A private directory for conmon's pid file and log (None: ask podman)."""
         self.pid: int | None = None
         self.timings: dict[str, float] = {}
         self.removed = False
@@ -61,6 +66,12 @@ class Container:
     def init(self) -> int:
         """Build the container without starting its program; returns the init process's PID."""
         self._step("init", ["init", self.name])
+        if self.files is not None:
+            pid = _read_pid(os.path.join(self.files, "pid"))
+            if pid:
+                self.pid = pid
+                self.log_file = os.path.join(self.files, "ctr.log")
+                return pid
         fmt = "{{.State.Pid}}\t{{.HostConfig.LogConfig.Type}}\t{{.HostConfig.LogConfig.Path}}"
         out = self._step("inspect", ["container", "inspect", "--format", fmt, self.name])
         pid_text, _, rest = out.partition("\t")
@@ -161,6 +172,15 @@ class Container:
         self.remove()
 
 
+def _read_pid(path: str) -> int:
+    try:
+        with open(path, encoding="ascii") as fh:
+            text = fh.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    return int(text) if text.isdigit() else 0
+
+
 def read_k8s_log(path: str, limit: int) -> str | None:
     """The messages of a k8s-file log (``TIME STREAM P|F MESSAGE`` lines; ``P`` is a partial
     line continued by the next), from its last ``limit`` bytes; None when unreadable."""
@@ -187,11 +207,21 @@ def read_k8s_log(path: str, limit: int) -> str | None:
 
 @contextmanager
 def created(podman: Podman, spec: RunSpec) -> Iterator[Container]:
-    """``podman create`` ``spec`` (which must carry a name) and always remove it afterwards."""
+    """``podman create`` ``spec`` (which must carry a name) and always remove it afterwards.
+
+    conmon writes the container's PID and its log into a private directory (``--pidfile``,
+    a k8s-file log at a known path), which saves a ``podman inspect`` and a ``podman logs``.
+    """
     assert spec.name, "containers unroot creates are always named"
-    container = Container(podman, spec.name)
+    files = tempfile.mkdtemp(prefix="unroot-ctr-")
+    container = Container(podman, spec.name, files)
     try:
-        args = ["create", *spec.to_args()[1:]]
+        own = [
+            "--pidfile", os.path.join(files, "pid"),
+            "--log-driver", "k8s-file",
+            "--log-opt", f"path={os.path.join(files, 'ctr.log')}",
+        ]  # fmt: skip
+        args = ["create", *own, *spec.to_args()[1:]]
         if not any(a.startswith("--pull") for a in args):
             args.insert(1, "--pull=never")
         start = time.monotonic()
@@ -206,6 +236,7 @@ def created(podman: Podman, spec: RunSpec) -> Iterator[Container]:
         yield container
     finally:
         container.remove()
+        shutil.rmtree(files, ignore_errors=True)
 
 
 def leaked(podman: Podman, token: str | None = None) -> list[str]:

@@ -342,6 +342,8 @@ class _Run:
             if self.traced:
                 tracer = Tracer(pid, mode=self.trace_mode)
                 tracer.start()
+            for spec, _ in self.plan.probes:
+                probe_for(spec.kind)  # import before the clock starts
             wall_start = time.time()
             try:
                 container.start()
