@@ -352,6 +352,7 @@ class _Run:
                 # UID): a failed run to explain, not a broken tool
                 self._fail(str(exc))
             else:
+                sampler.sample()  # at once: a daemon that fails may live only milliseconds
                 self._probe(sampler, host_ports, time.monotonic())
                 self._settle(sampler)
             alive = sampler.alive()
