@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -92,11 +93,11 @@ def test_range_from_environment() -> None:
 def test_shared_lock_directory_is_sticky_and_world_writable() -> None:
     import stat as st
 
-    from unroot.runtime.ports import default_lock_dir
+    from unroot.runtime.locks import lock_dir
 
-    path = default_lock_dir()
+    path = lock_dir()
     mode = os.lstat(path).st_mode
-    if path.name == "unroot-ports":
+    if path.name == "unroot-locks":
         assert st.S_ISDIR(mode) and st.S_IMODE(mode) == 0o1777
 
 
@@ -106,9 +107,39 @@ def test_a_planted_symlink_is_never_followed(tmp_path: Path) -> None:
     victim.chmod(0o600)
     locks = tmp_path / "locks"
     locks.mkdir()
-    (locks / "24300.lock").symlink_to(victim)
+    (locks / "port-24300.lock").symlink_to(victim)
     alloc = PortAllocator(locks, (24300, 24301))
     with alloc.allocate() as lease:
         assert lease.port == 24301
     assert victim.read_text() == "keep\n"
     assert victim.stat().st_mode & 0o777 == 0o600
+
+
+def test_exclusive_lock_serialises_and_never_hangs(tmp_path: Path) -> None:
+    from unroot.runtime.locks import exclusive
+
+    order: list[str] = []
+    with exclusive("x", 5, tmp_path):
+        t = threading.Thread(target=lambda: _take(tmp_path, order))
+        t.start()
+        threading.Event().wait(0.3)
+        order.append("first done")
+    t.join(10)
+    assert order == ["first done", "second"]
+    # a holder that never lets go delays the next one by the timeout, no longer
+    import fcntl
+
+    fd = os.open(tmp_path / "y.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    start = time.monotonic()
+    with exclusive("y", 0.5, tmp_path):
+        pass
+    assert 0.4 < time.monotonic() - start < 5
+    os.close(fd)
+
+
+def _take(directory: Path, order: list[str]) -> None:
+    from unroot.runtime.locks import exclusive
+
+    with exclusive("x", 5, directory):
+        order.append("second")

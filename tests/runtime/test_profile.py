@@ -38,7 +38,7 @@ def test_restricted_profile() -> None:
 
 def test_userns_profile_keeps_the_image_user_and_namespaced_capabilities() -> None:
     rootful = build_spec(RunOptions(image="img", userns=True), rootless=False).to_args()
-    assert "--userns=auto" in rootful
+    assert "--userns=auto:size=65536" in rootful
     assert "--user" not in rootful
     assert "--cap-drop" not in rootful
     assert ("--security-opt", "no-new-privileges") in pairs(rootful)

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from unroot.errors import InputError, ToolError
+from unroot.runtime.locks import exclusive
 from unroot.runtime.podman import Podman, RunSpec
 from unroot.runtime.profile import SESSION_LABEL
 
@@ -225,7 +226,12 @@ def created(podman: Podman, spec: RunSpec) -> Iterator[Container]:
         if not any(a.startswith("--pull") for a in args):
             args.insert(1, "--pull=never")
         start = time.monotonic()
-        proc = podman.run_cmd(args, check=False, timeout=CREATE_TIMEOUT, isolate=True)
+        userns = any(a.startswith("--userns=auto") for a in args)
+        # one --userns=auto create at a time on this host: a first create in a new ID mapping
+        # copies the image's layers under podman's storage lock, and concurrent ones stall
+        guard = exclusive("userns-create", CREATE_TIMEOUT) if userns else contextlib.nullcontext()
+        with guard:
+            proc = podman.run_cmd(args, check=False, timeout=CREATE_TIMEOUT, isolate=True)
         container.timings["create"] = time.monotonic() - start
         if proc.returncode != 0:
             lines = [ln for ln in (proc.stderr or "").splitlines() if ln.strip()]

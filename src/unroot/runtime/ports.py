@@ -7,9 +7,8 @@ workers) never hand out the same port twice; a bind test on 127.0.0.1 (TCP and U
 that something else already holds. The range stays below Linux's ephemeral range (32768+), where
 the kernel picks source ports for outgoing connections.
 
-The lock directory is shared by every user (``$TMPDIR/unroot-ports``, sticky and world-writable
-like /tmp itself), so rootful and rootless verifies running at the same time coordinate too;
-lock files are opened without following symlinks and only ever locked, never written.
+The lock directory is :func:`unroot.runtime.locks.lock_dir`, shared by every user, so rootful
+and rootless verifies running at the same time coordinate too.
 """
 
 from __future__ import annotations
@@ -20,16 +19,13 @@ import fcntl
 import os
 import random
 import socket
-import stat
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from unroot.errors import ToolError, UsageError
-from unroot.runtime.hostconf import default_conf_dir
-
-SHARED_DIR = "unroot-ports"
+from unroot.runtime.locks import lock_dir as shared_lock_dir
+from unroot.runtime.locks import open_lock
 
 DEFAULT_RANGE = (20000, 29999)
 RANGE_ENV = "UNROOT_PORT_RANGE"
@@ -69,7 +65,7 @@ class PortAllocator:
     """Hands out free host ports from a range, coordinated through lock files."""
 
     def __init__(self, lock_dir: Path | None = None, port_range: tuple[int, int] | None = None):
-        self.lock_dir = lock_dir if lock_dir is not None else default_lock_dir()
+        self.lock_dir = lock_dir if lock_dir is not None else shared_lock_dir()
         self.low, self.high = port_range or port_range_from_env(os.environ.get(RANGE_ENV))
         self._mutex = threading.Lock()
         self._rng = random.Random()
@@ -88,47 +84,20 @@ class PortAllocator:
         raise ToolError(f"no free host port in {self.low}-{self.high} (set {RANGE_ENV})")
 
     def _try(self, port: int, host_ip: str) -> PortLease | None:
-        path = self.lock_dir / f"{port}.lock"
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
-        except OSError as exc:
-            if exc.errno in (errno.EACCES, errno.ELOOP, errno.EPERM):
-                return None  # another user's lock we may not open, or a planted symlink
-            raise ToolError(f"cannot create port lock {path}: {exc.strerror}") from None
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            os.close(fd)
+        fd = open_lock(self.lock_dir / f"port-{port}.lock")
+        if fd is None:
             return None
-        if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) != 0o666:
-            os.fchmod(fd, 0o666)  # other users lock it too (the umask narrowed it)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             os.close(fd)
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
                 return None
-            raise ToolError(f"cannot lock {path}: {exc.strerror}") from None
+            raise ToolError(f"cannot lock port {port}: {exc.strerror}") from None
         if not _bindable(host_ip, port):
             os.close(fd)
             return None
         return PortLease(port, fd)
-
-
-def default_lock_dir() -> Path:
-    """``$TMPDIR/unroot-ports`` when it is (or can be made) a sticky world-writable directory
-    that is not a symlink; else a private one under the user's runtime directory."""
-    shared = Path(tempfile.gettempdir()) / SHARED_DIR
-    try:
-        shared.mkdir(mode=0o1777, exist_ok=True)
-        st = os.lstat(shared)
-        if stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid():
-            os.chmod(shared, 0o1777)
-            st = os.lstat(shared)
-        if stat.S_ISDIR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o1777:
-            return shared
-    except OSError:
-        pass
-    return default_conf_dir() / "ports"
 
 
 def _bindable(host_ip: str, port: int) -> bool:

@@ -22,6 +22,10 @@ from unroot.runtime.podman import PortMapping, RunSpec
 DEFAULT_UID = 1000680000
 """The first UID of OpenShift's default namespace range (``1000680000/10000``)."""
 ROOTLESS_UID_MARGIN = 1000
+USERNS_SIZE = 65536
+"""A whole 16-bit ID space. Without a size, podman sizes the namespace from the image's
+/etc/passwd and /etc/group: an image listing UID 1000680000 cannot start at all, and one whose
+daemon switches to nobody (65534) cannot map it."""
 SESSION_LABEL = "io.unroot.session"
 """Every container unroot starts carries this label, so a leaked one can always be found."""
 
@@ -79,7 +83,7 @@ def build_spec(
         user = None if opts.uid is None else f"{opts.uid}:0"
         cap_drop: tuple[str, ...] = ()
         if not rootless:
-            extra.append("--userns=auto")
+            extra.append(f"--userns=auto:size={USERNS_SIZE}")
     else:
         uid = opts.uid if opts.uid is not None else default_uid(rootless, subuid_count)
         user = f"{uid}:0"

@@ -202,19 +202,20 @@ def _verify(
         run2 = _Run(podman, ports, plan, options, cancel, number=2, traced=True)
         run2.execute(None)
         runs.append(run2)
+    traced = runs[-1]
     if (
-        len(runs) == 2
-        and not runs[1].record.ok
-        and not any(f.data.get("likely_cause") for f in runs[1].findings)
+        traced.traced
+        and not traced.record.ok
+        and not any(f.data.get("likely_cause") for f in traced.findings)
         and not cancel.is_set()
     ):
         # refused calls explain nothing: look at what it wrote where podman does not look
-        run3 = _Run(podman, ports, plan, options, cancel, number=3, traced=True)
-        run3.trace_mode = "output"
-        run3.prior_events = runs[1].events
-        run3.execute(None)
-        runs.append(run3)
-        result.uncollected_output = run3.output
+        quiet = _Run(podman, ports, plan, options, cancel, number=len(runs) + 1, traced=True)
+        quiet.trace_mode = "output"
+        quiet.prior_events = traced.events
+        quiet.execute(None)
+        runs.append(quiet)
+        result.uncollected_output = quiet.output
     result.runs = [r.record for r in runs]
     for run in runs:
         result.processes.extend(ProcessView.of(o, run.number) for o in run.observations)

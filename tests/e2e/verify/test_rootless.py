@@ -132,7 +132,7 @@ def rootless_user(podman: Podman, images: dict[str, str]) -> Iterator[RootlessUs
             assert f"{name}:" not in Path(name_file).read_text()
 
 
-def test_rootless_verify_restricted_and_userns(rootless_user: RootlessUser) -> None:
+def test_rootless_verify_and_run(rootless_user: RootlessUser) -> None:
     ref = f"oci-archive:{rootless_user.share / 'good.tar'}"
     res = rootless_user.unroot("verify", ref, "--format", "json", "--trace", "always")
     assert res.returncode == 0, (res.stdout[-2000:], res.stderr[-2000:])
@@ -155,10 +155,7 @@ def test_rootless_verify_restricted_and_userns(rootless_user: RootlessUser) -> N
         assert p["container"]["uid"][1] == 0  # root inside ...
         assert p["host"]["uid"][1] == rootless_user.uid  # ... is the user outside
         assert p["user_namespace"]
-
-
-def test_rootless_run_prints_and_runs(rootless_user: RootlessUser) -> None:
-    ref = f"oci-archive:{rootless_user.share / 'good.tar'}"
+    # and unroot run, as the same user (one test: pytest-xdist must not create two users)
     res = rootless_user.unroot("run", ref, "--", "id", "-u")
     assert res.returncode == 0, res.stderr
     assert int(res.stdout.strip()) > 1000
