@@ -325,3 +325,20 @@ def test_a_bind_error_without_a_port_takes_the_probed_privileged_port() -> None:
     assert f.rule == "UR502" and f.data["port"] == 80 and f.data["port_from"]
     (g,) = discover(events=None, logs=logs, failed=True, uid=1, ports=[8080])
     assert g.rule == "UR502" and g.data.get("port") is None
+
+
+def test_notice_lines_with_numbers_are_not_permission_errors() -> None:
+    assert from_logs("[NOTICE]   (1) : path to executable is /usr/sbin/haproxy\n") == []
+
+
+def test_the_error_the_daemon_printed_comes_first_even_with_a_relative_path() -> None:
+    lower = MARIADB.replace("./ddl_recovery.log", "/var/lib/mysql/abc.lower-test")
+    logs = (
+        "[Warning] Can't create test file '/var/lib/mysql/abc.lower-test'\n"
+        "[ERROR] mariadbd: Can't create/write to file './ddl_recovery.log' (Errcode: 13)\n"
+    )
+    findings = discover(events=[call(lower), call(MARIADB)], logs=logs, failed=True, uid=1)
+    assert [f.data["path"] for f in findings][:2] == [
+        "/var/lib/mysql/ddl_recovery.log",
+        "/var/lib/mysql/abc.lower-test",
+    ]

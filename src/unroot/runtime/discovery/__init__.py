@@ -120,6 +120,10 @@ def _tier(finding: Finding, logs: str) -> int:
     if subject is not None and not lines:
         needle = str(subject)
         lines = [ln for ln in logs.splitlines() if needle in ln]
+        name = needle.rsplit("/", 1)[-1]
+        if not lines and needle.startswith("/") and len(name) >= 4:
+            # daemons often print the path they opened, relative to their directory
+            lines = [ln for ln in logs.splitlines() if name in ln]
     if any(_STRONG.search(ln) for ln in lines):
         return 0
     if any(_WEAK.search(ln) for ln in lines):
@@ -186,7 +190,11 @@ def _named_in_logs(d: Denial, logs: str) -> bool:
     if d.source != "trace":
         return True
     if d.path and not d.check_only:
-        return d.path in logs
+        name = d.path.rsplit("/", 1)[-1]
+        # also "./ddl_recovery.log": daemons print paths relative to their directory
+        return d.path in logs or (
+            len(name) >= 4 and re.search(rf"\./{re.escape(name)}\b", logs) is not None
+        )
     if d.port is not None:
         return _port_in(d.port, logs)
     return d.kind == "identity" and _identity_in(logs)

@@ -18,8 +18,8 @@ MAX_LINES = 20000
 MAX_LINE = 2000
 
 _DENIED = re.compile(
-    r"permission denied|\beacces\b|errno:? ?13\b|errcode:? ?13\b|\(13[:)]|\b13: |"
-    r"operation not permitted|\beperm\b|\(1[:)]|read-only file system|\berofs\b",
+    r"permission denied|\beacces\b|errno:? ?13\b|errcode:? ?13\b|\(13[:)]|"
+    r"operation not permitted|\beperm\b|read-only file system|\berofs\b",
     re.IGNORECASE,
 )
 _OWNERSHIP = re.compile(
