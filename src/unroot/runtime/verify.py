@@ -342,7 +342,13 @@ class _Run:
         try:
             if self.traced:
                 tracer = Tracer(pid, mode=self.trace_mode)
-                tracer.start()
+                try:
+                    tracer.start()
+                except ToolError as exc:
+                    # not allowed to trace here (no CAP_SYS_PTRACE, Yama): the logs remain
+                    record.trace_error = str(exc)
+                    tracer.cleanup()
+                    tracer = None
             for spec, _ in self.plan.probes:
                 probe_for(spec.kind)  # import before the clock starts
             wall_start = time.time()

@@ -146,3 +146,21 @@ def test_run_cleans_up_on_ctrl_c(images: dict[str, str], podman: Podman) -> None
     os.killpg(proc.pid, signal.SIGINT)  # the terminal sends it to the whole foreground group
     proc.communicate(timeout=120)
     assert containers_of(podman, image) == []
+
+
+def test_detached_run_prints_the_id_and_is_removed_when_it_stops(
+    images: dict[str, str], unroot: Unroot, podman: Podman
+) -> None:
+    res = unroot("run", "--detach", images["hang"])
+    assert res.returncode == 0, res.stderr
+    cid = res.stdout.strip()
+    try:
+        state = podman.container_inspect(cid)["State"]
+        assert state["Running"] is True
+        assert podman.processes(cid)[0]["huser"] == "1000680000"
+    finally:
+        podman.run_cmd(["stop", "--time", "0", cid], check=False)
+    deadline = time.monotonic() + 60
+    while containers_of(podman, images["hang"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert containers_of(podman, images["hang"]) == []
