@@ -32,6 +32,7 @@ CREATE_TIMEOUT = 300.0
 for minutes on a busy host, and a first ``--userns=auto`` run copies the image's layers."""
 STEP_TIMEOUT = 120.0
 REMOVE_TIMEOUT = 120.0
+PIDFILE_WAIT = 1.0
 
 
 def new_name(purpose: str) -> tuple[str, str]:
@@ -68,7 +69,13 @@ class Container:
         """Build the container without starting its program; returns the init process's PID."""
         self._step("init", ["init", self.name])
         if self.files is not None:
-            pid = _read_pid(os.path.join(self.files, "pid"))
+            # conmon writes the file around the time podman init returns: allow it a moment
+            pid_file = os.path.join(self.files, "pid")
+            deadline = time.monotonic() + PIDFILE_WAIT
+            pid = _read_pid(pid_file)
+            while not pid and time.monotonic() < deadline:
+                time.sleep(0.005)
+                pid = _read_pid(pid_file)
             if pid:
                 self.pid = pid
                 self.log_file = os.path.join(self.files, "ctr.log")

@@ -77,8 +77,12 @@ def facts_from_inspect(ref: str, local: str, data: Mapping[str, Any]) -> ImageFa
 
 
 @contextmanager
-def local_image(podman: Podman, ref: str) -> Iterator[ImageFacts]:
-    """Yield the facts of ``ref`` as a local image; a copied-in image is untagged afterwards."""
+def local_image(podman: Podman, ref: str, *, inspect: bool = True) -> Iterator[ImageFacts]:
+    """Yield the facts of ``ref`` as a local image; a copied-in image is untagged afterwards.
+
+    ``inspect=False``: the caller needs only a name podman can run (a missing image then shows
+    up as ``podman create``'s error), which saves a podman call.
+    """
     ref = ref.strip()
     if not ref or "\0" in ref or "\n" in ref:
         raise InputError("empty or malformed image reference")
@@ -90,6 +94,9 @@ def local_image(podman: Podman, ref: str) -> Iterator[ImageFacts]:
     else:
         local = ref.removeprefix("containers-storage:")
     try:
+        if not inspect:
+            yield ImageFacts(ref=ref, local=local, id="")
+            return
         proc = podman.run_cmd(
             ["image", "inspect", local], check=False, timeout=INSPECT_TIMEOUT, isolate=True
         )

@@ -110,7 +110,9 @@ def verify(
     try:
         podman = podman or Podman.detect()
         ports = ports or PortAllocator()
-        with local_image(podman, image) as facts:
+        # with probes given, the image config is needed only for its tmpfs label
+        needs_config = not options.probes or options.read_only
+        with local_image(podman, image, inspect=needs_config) as facts:
             result.image_id = facts.id
             plan = _plan(podman, facts, options)
             _verify(podman, ports, plan, options, cancel, result)
@@ -205,6 +207,7 @@ def _verify(
     traced = runs[-1]
     if (
         traced.traced
+        and traced.events is not None
         and not traced.record.ok
         and not any(f.data.get("likely_cause") for f in traced.findings)
         and not cancel.is_set()
@@ -365,14 +368,14 @@ class _Run:
             alive = sampler.alive()
             record.exited = not alive
             self.logs = container.logs()
-            if alive and (tracer is not None or not record.ok):
-                # the trace ends with the processes; a passing untraced run is simply removed
-                container.kill()
-                _wait_exit(sampler, EXIT_WAIT)
-            else:
+            if not alive:
                 record.exit_code = container.exit_code()
                 if not record.ok and not self.reasons:
                     self._fail(f"the container exited with code {record.exit_code}")
+            elif tracer is not None or not record.ok:
+                # the trace ends with the processes; a passing untraced run is simply removed
+                container.kill()
+                _wait_exit(sampler, EXIT_WAIT)
             if tracer is not None:
                 trace = tracer.stop()
                 events = self.events = trace.events
