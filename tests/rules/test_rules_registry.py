@@ -12,12 +12,14 @@ IMAGE_RULES = [
     "UR130", "UR131", "UR132", "UR133",
 ]  # fmt: skip
 WORKLOAD_RULES = ["UR501", "UR502", "UR503"]
+RUNTIME_RULES = ["UR601", "UR602", "UR603", "UR604", "UR605", "UR606"]
 INPUT_DESCRIPTORS = ["UR001", "UR002"]
 
 
 def test_rule_ids_are_pinned() -> None:
     assert [r.id for r in rules_of("image")] == IMAGE_RULES
     assert [r.id for r in rules_of("workload")] == WORKLOAD_RULES
+    assert [r.id for r in rules_of("runtime")] == RUNTIME_RULES
     assert [r.id for r in all_rules() if r.kind == "input"] == INPUT_DESCRIPTORS
     assert rules_of("input") == ()  # descriptors only: the pipelines emit them
 

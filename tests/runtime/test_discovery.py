@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from unroot.findings import Category, Severity
+from unroot.rules.runtime._access import explain
+from unroot.rules.runtime._observed import PathInfo
 from unroot.runtime import rootfs
-from unroot.runtime.discovery import OBSERVED, RULES, denials_from_trace, discover
-from unroot.runtime.discovery.access import explain
+from unroot.runtime.discovery import OBSERVED, denials_from_trace, discover, runtime_rules
 from unroot.runtime.discovery.denials import from_syscall
 from unroot.runtime.discovery.logscan import from_logs
 from unroot.runtime.trace.events import Syscall, parse_line, parse_lines
@@ -205,7 +206,7 @@ def test_rootfs_resolution_never_leaves_the_root(tmp_path: Path) -> None:
 def test_explain_names_the_path_that_refused(tmp_path: Path) -> None:
     root = str(_tree(tmp_path))
 
-    def stat(path: str) -> rootfs.PathInfo | None:
+    def stat(path: str) -> PathInfo | None:
         return rootfs.stat_path(root, path)
 
     uid, gids = 1000680000, (0,)
@@ -236,9 +237,9 @@ def test_discover_maps_categories_and_marks_likely_causes(tmp_path: Path) -> Non
     assert mysql.severity is Severity.ERROR and mysql.data["likely_cause"] is True
     assert mysql.data["checked"] == "/var/lib/mysql" and mysql.data["uid"] == 101
     assert findings[0] is mysql  # likely causes come first
-    assert by_rule["UR502"].category is Category.LOW_PORT
-    assert by_rule["UR502"].data["port"] == 80 and by_rule["UR502"].data["suggested_port"] == 8080
-    assert by_rule["UR503"].category is Category.PRIVILEGE_DROP_AT_START
+    assert by_rule["UR602"].category is Category.LOW_PORT
+    assert by_rule["UR602"].data["port"] == 80 and by_rule["UR602"].data["suggested_port"] == 8080
+    assert by_rule["UR603"].category is Category.PRIVILEGE_DROP_AT_START
     for f in findings:
         assert f.data["observed"] == OBSERVED
         assert any(OBSERVED in (e.detail or "") for e in f.evidence)
@@ -261,9 +262,9 @@ def test_root_owned_write_is_root_owned_writable_paths(tmp_path: Path) -> None:
 def test_without_a_trace_the_logs_are_the_evidence() -> None:
     findings = discover(events=None, logs="\n".join(LOGS.values()), failed=True, uid=1000680000)
     subjects = {(f.rule, str(f.data.get("path") or f.data.get("port"))) for f in findings}
-    assert ("UR501", "/var/lib/postgresql/15/main") in subjects
-    assert ("UR502", "53") in subjects
-    assert any(f.rule == "UR503" for f in findings)
+    assert ("UR601", "/var/lib/postgresql/15/main") in subjects
+    assert ("UR602", "53") in subjects
+    assert any(f.rule == "UR603" for f in findings)
     assert all(f.data["source"] == "log" for f in findings)
 
 
@@ -295,9 +296,10 @@ def test_a_passing_run_reports_denials_as_info() -> None:
 
 
 def test_rules_are_documented_and_unique() -> None:
-    ids = [r.id for r in RULES]
+    ids = [r.id for r in runtime_rules()]
+    assert ids == ["UR601", "UR602", "UR603", "UR604", "UR605", "UR606"]
     assert ids == sorted(set(ids))
-    for rule in RULES:
+    for rule in runtime_rules():
         assert rule.kind == "runtime" and rule.title and rule.rationale and rule.fix and rule.docs
 
 
@@ -314,7 +316,7 @@ def test_output_written_outside_the_logs_is_evidence_too() -> None:
         failed=True,
         uid=1000680000,
     )
-    assert f.rule == "UR501" and f.category is Category.ARBITRARY_UID_UNREADY
+    assert f.rule == "UR601" and f.category is Category.ARBITRARY_UID_UNREADY
     assert f.data["source"] == "output" and f.data["likely_cause"] is True
     assert "written outside the logs" in (f.evidence[0].detail or "")
 
@@ -322,9 +324,9 @@ def test_output_written_outside_the_logs_is_evidence_too() -> None:
 def test_a_bind_error_without_a_port_takes_the_probed_privileged_port() -> None:
     logs = "httpd: bind: Permission denied\n"
     (f,) = discover(events=None, logs=logs, failed=True, uid=1, ports=[80])
-    assert f.rule == "UR502" and f.data["port"] == 80 and f.data["port_from"]
+    assert f.rule == "UR602" and f.data["port"] == 80 and f.data["port_from"]
     (g,) = discover(events=None, logs=logs, failed=True, uid=1, ports=[8080])
-    assert g.rule == "UR502" and g.data.get("port") is None
+    assert g.rule == "UR602" and g.data.get("port") is None
 
 
 def test_notice_lines_with_numbers_are_not_permission_errors() -> None:

@@ -29,6 +29,7 @@ ID_PREFIXES: dict[str, str] = {
     "script": "UR3",
     "daemon": "UR4",
     "workload": "UR5",
+    "runtime": "UR6",
 }
 RULE_KINDS = tuple(ID_PREFIXES)
 

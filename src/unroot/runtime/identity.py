@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from unroot.image.capabilities import capability_name
 from unroot.runtime.procs import Observation
 
 
@@ -25,60 +26,13 @@ class Violation:
         return f"pid {self.pid} ({self.name}): {self.what}"
 
 
-CAP_NAMES: tuple[str, ...] = (
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "DAC_READ_SEARCH",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "SETGID",
-    "SETUID",
-    "SETPCAP",
-    "LINUX_IMMUTABLE",
-    "NET_BIND_SERVICE",
-    "NET_BROADCAST",
-    "NET_ADMIN",
-    "NET_RAW",
-    "IPC_LOCK",
-    "IPC_OWNER",
-    "SYS_MODULE",
-    "SYS_RAWIO",
-    "SYS_CHROOT",
-    "SYS_PTRACE",
-    "SYS_PACCT",
-    "SYS_ADMIN",
-    "SYS_BOOT",
-    "SYS_NICE",
-    "SYS_RESOURCE",
-    "SYS_TIME",
-    "SYS_TTY_CONFIG",
-    "MKNOD",
-    "LEASE",
-    "AUDIT_WRITE",
-    "AUDIT_CONTROL",
-    "SETFCAP",
-    "MAC_OVERRIDE",
-    "MAC_ADMIN",
-    "SYSLOG",
-    "WAKE_ALARM",
-    "BLOCK_SUSPEND",
-    "AUDIT_READ",
-    "PERFMON",
-    "BPF",
-    "CHECKPOINT_RESTORE",
-)
-"""linux/capability.h bit order (without the ``CAP_`` prefix)."""
-
-
 def cap_names(mask: int) -> list[str]:
-    out = []
-    bit = 0
-    while mask >> bit:
-        if mask >> bit & 1:
-            out.append(CAP_NAMES[bit] if bit < len(CAP_NAMES) else f"cap{bit}")
-        bit += 1
-    return out
+    """The capabilities set in ``mask`` (``/proc/<pid>/status`` hex), without ``CAP_``."""
+    return [
+        capability_name(bit).removeprefix("CAP_")
+        for bit in range(mask.bit_length())
+        if mask >> bit & 1
+    ]
 
 
 def cap_text(mask: int, limit: int = 4) -> str:

@@ -12,29 +12,12 @@ import os
 import posixpath
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from unroot.rules.runtime._observed import PathInfo
 
 MAX_LINKS = 40
 """The kernel's own limit on symlinks followed in one lookup."""
 MAX_READ = 256 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class PathInfo:
-    """lstat of a path inside the root (``path`` as the container names it)."""
-
-    path: str
-    uid: int
-    gid: int
-    mode: int
-
-    @property
-    def is_dir(self) -> bool:
-        return stat.S_ISDIR(self.mode)
-
-    @property
-    def perms(self) -> str:
-        return f"{stat.S_IMODE(self.mode):04o}"
 
 
 def resolve(root: str, path: str, *, follow_last: bool = True) -> str | None:

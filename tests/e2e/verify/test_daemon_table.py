@@ -25,20 +25,20 @@ pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 # daemon -> (rule, the path or port the daemon's own error names), observed at run time
 RESTRICTED_CAUSE: dict[str, tuple[str, object] | None] = {
-    "nginx": ("UR501", "/var/lib/nginx/body"),
-    "redis": ("UR501", "/etc/redis/redis.conf"),
-    "postgresql": ("UR501", "/var/lib/postgresql/15/main"),
-    "lighttpd": ("UR501", "/run/lighttpd.pid"),
-    "haproxy": ("UR502", 80),
-    "mosquitto": ("UR501", "/run/mosquitto/mosquitto.pid"),
-    "apache2": ("UR501", "/var/run/apache2"),
-    "mariadb": ("UR501", "/var/lib/mysql/ddl_recovery.log"),
+    "nginx": ("UR601", "/var/lib/nginx/body"),
+    "redis": ("UR601", "/etc/redis/redis.conf"),
+    "postgresql": ("UR601", "/var/lib/postgresql/15/main"),
+    "lighttpd": ("UR601", "/run/lighttpd.pid"),
+    "haproxy": ("UR602", 80),
+    "mosquitto": ("UR601", "/run/mosquitto/mosquitto.pid"),
+    "apache2": ("UR601", "/var/run/apache2"),
+    "mariadb": ("UR601", "/var/lib/mysql/ddl_recovery.log"),
     "memcached": None,
-    "squid": ("UR501", "/run/squid.pid"),
-    "dnsmasq": ("UR502", 53),
-    "bind9": ("UR503", None),
-    "vsftpd": ("UR501", None),
-    "php-fpm": ("UR501", "/var/log/php8.2-fpm.log"),
+    "squid": ("UR601", "/run/squid.pid"),
+    "dnsmasq": ("UR602", 53),
+    "bind9": ("UR603", None),
+    "vsftpd": ("UR601", None),
+    "php-fpm": ("UR601", "/var/log/php8.2-fpm.log"),
 }
 USERNS_FAILS: set[str] = set()
 # the PostgreSQL image sets USER postgres (the server refuses root): not root inside either

@@ -27,7 +27,7 @@ def test_needs_root_fails_restricted_for_observed_reasons(
     result = verify(images["needsroot"], VerifyOptions(timeout=20), podman=podman)
     assert result.verdict == "fail"
     rules = {(f.rule, f.category.value) for f in result.findings}
-    assert ("UR504", "needs_capability") in rules  # chown refused
+    assert ("UR604", "needs_capability") in rules  # chown refused
 
 
 def test_needs_root_runs_in_a_user_namespace(

@@ -58,7 +58,7 @@ def test_datadir_left_root_owned(images: dict[str, str], unroot: Unroot) -> None
     assert res.returncode == 1
     (result,) = res.json()["results"]
     assert result["verdict"] == "fail"
-    f = finding(result, "UR501")
+    f = finding(result, "UR601")
     assert f["category"] == "root_owned_writable_paths"
     assert f["data"]["path"] == "/var/lib/app/state"
     assert f["data"]["checked"] == "/var/lib/app"
@@ -72,7 +72,7 @@ def test_listen_80_left_in_place(images: dict[str, str], unroot: Unroot) -> None
     res = unroot("verify", images["port80"], "--format", "json", "--timeout", "20")
     assert res.returncode == 1
     (result,) = res.json()["results"]
-    f = finding(result, "UR502")
+    f = finding(result, "UR602")
     assert f["category"] == "low_port"
     assert (f["data"]["port"], f["data"]["protocol"]) == (80, "tcp")
     assert f["data"]["suggested_port"] == 8080
@@ -83,7 +83,7 @@ def test_privilege_drop_left_in_place(images: dict[str, str], unroot: Unroot) ->
     res = unroot("verify", images["drop"], "--format", "json", "--timeout", "20")
     assert res.returncode == 1
     (result,) = res.json()["results"]
-    f = finding(result, "UR503")
+    f = finding(result, "UR603")
     assert f["category"] == "privilege_drop_at_start"
     assert f["data"]["syscall"].startswith("set") and f["data"]["syscall"] != "setrlimit"
     assert f["data"]["errno"] == "EPERM"
@@ -93,7 +93,7 @@ def test_trace_never_falls_back_to_the_logs(images: dict[str, str], podman: Podm
     result = verify(images["port80"], VerifyOptions(timeout=20, trace="never"), podman=podman)
     assert result.verdict == "fail"
     assert [run.traced for run in result.runs] == [False]
-    (f,) = [f for f in result.findings if f.rule == "UR502"]
+    (f,) = [f for f in result.findings if f.rule == "UR602"]
     assert f.data["source"] == "log" and f.data["port"] == 80
 
 
@@ -111,7 +111,7 @@ def test_read_only_names_the_paths_to_mount(images: dict[str, str], podman: Podm
     assert rw.verdict == "pass", rw.reasons
     ro = verify(images["cache"], VerifyOptions(timeout=20, read_only=True), podman=podman)
     assert ro.verdict == "fail"
-    (f,) = [f for f in ro.findings if f.rule == "UR506"]
+    (f,) = [f for f in ro.findings if f.rule == "UR606"]
     assert f.data["path"] == "/var/cache/app" and f.data["errno"] == "EROFS"
     fixed = verify(
         images["cache"],
@@ -178,10 +178,10 @@ def test_junit_and_text_output(images: dict[str, str], unroot: Unroot, tmp_path:
     bad = suites[images["port80"]]
     assert int(bad.get("failures") or 0) >= 1
     failure = bad.find("testcase/failure")
-    assert failure is not None and "UR502" in (failure.text or "")
+    assert failure is not None and "UR602" in (failure.text or "")
     text = unroot("verify", images["port80"], "--timeout", "20", "--logs", "3")
     assert text.returncode == 1
-    assert "FAIL" in text.stdout and "UR502" in text.stdout and "port 80" in text.stdout
+    assert "FAIL" in text.stdout and "UR602" in text.stdout and "port 80" in text.stdout
     assert "podman run --rm --user 1000680000:0" in text.stdout
 
 

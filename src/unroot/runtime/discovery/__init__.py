@@ -1,9 +1,9 @@
 """Why a run failed, observed rather than guessed: refused calls (or logged permission errors)
 become findings in the scan's format, with categories ``unroot fix`` plans from.
 
-One rule per module (``urNNN_*.py``, kind ``runtime``), pure functions of :class:`Observed`.
-:func:`discover` merges the trace with the logs, marks the likely causes, runs the rules and
-removes repeats.
+:func:`discover` turns the trace and the logs into denials (``denials.py``, ``logscan.py``),
+merges them, marks the likely causes, runs the ``runtime`` rules (``unroot.rules.runtime``,
+UR601-UR606, pure functions of :class:`Observed`) and removes repeats.
 """
 
 from __future__ import annotations
@@ -13,31 +13,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from unroot.findings import Finding
-from unroot.rules.base import Rule
-from unroot.runtime.discovery import (
-    ur501_path_refused,
-    ur502_low_port,
-    ur503_privilege_drop,
-    ur504_capability,
-    ur505_host_change,
-    ur506_read_only,
-)
-from unroot.runtime.discovery.access import Stat
-from unroot.runtime.discovery.context import OBSERVED, Observed
-from unroot.runtime.discovery.denials import Denial, from_syscall
+from unroot.rules.base import Rule, rules_of
+from unroot.rules.runtime._observed import OBSERVED, Denial, Observed, Stat
+from unroot.runtime.discovery.denials import from_syscall
 from unroot.runtime.discovery.logscan import from_logs
 from unroot.runtime.trace.events import Event, Exit, Syscall
 
-__all__ = ["OBSERVED", "RULES", "Observed", "denials_from_trace", "discover"]
+__all__ = ["OBSERVED", "Observed", "denials_from_trace", "discover", "runtime_rules"]
 
-RULES: tuple[Rule, ...] = (
-    ur501_path_refused.RULE,
-    ur502_low_port.RULE,
-    ur503_privilege_drop.RULE,
-    ur504_capability.RULE,
-    ur505_host_change.RULE,
-    ur506_read_only.RULE,
-)
+
+def runtime_rules() -> tuple[Rule, ...]:
+    """The UR6xx rules, in id order."""
+    return rules_of("runtime")
 
 
 def denials_from_trace(events: Iterable[Event]) -> list[Denial]:
@@ -94,7 +81,7 @@ def discover(
     findings: list[tuple[int, Finding]] = []
     seen: set[tuple[str, str, str]] = set()
     text = logs + "\n" + output
-    for rule in RULES:
+    for rule in runtime_rules():
         for finding in rule.check(obs):
             key = (finding.rule, str(finding.data.get("path") or finding.data.get("port")),
                    finding.message)  # fmt: skip

@@ -9,56 +9,16 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
 
+from unroot.rules.runtime._observed import Denial
 from unroot.runtime.trace.events import Syscall, decode_c_string
 
 ERRNOS = ("EACCES", "EPERM", "EROFS")
 PRIVILEGED_BELOW = 1024
 
-KINDS = ("path", "read_only", "ownership", "port", "identity", "capability", "host")
-"""``path``: access refused by file modes; ``read_only``: EROFS; ``ownership``: the program
-refused a path owned by someone else (only logs say so); ``port``: bind below 1024;
-``identity``: setuid/setgid/setgroups; ``capability``: an operation that needs one;
-``host``: a change to the host (mount, sysctl, clock, limits)."""
-
 _WRITE_FLAGS = ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND")
 _PORT = re.compile(r"sin6?_port=htons\((\d+)\)")
 _UNIX_PATH = re.compile(r'sun_path=(@?"(?:[^"\\]|\\.)*")')
-
-
-@dataclass(frozen=True, slots=True)
-class Denial:
-    """One thing the container was refused (or, from a log, said it was refused)."""
-
-    kind: str
-    what: str
-    """A short description: ``openat /run/x.pid for writing``."""
-    source: str = "trace"
-    """``trace`` or ``log``."""
-    syscall: str = ""
-    errno: str = ""
-    args: tuple[str, ...] = ()
-    raw: str = ""
-    """The strace line or the log line."""
-    pid: int = 0
-    time: float = 0.0
-    path: str | None = None
-    access: str | None = None
-    """For paths: ``write``, ``read``, ``exec`` or ``search``."""
-    check_only: bool = False
-    """An ``access()`` test: the program asked, and may cope with the answer."""
-    port: int | None = None
-    proto: str | None = None
-    capability: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def subject(self) -> str:
-        """What the denial is about, for de-duplication and for matching against logs."""
-        if self.port is not None:
-            return f"{self.port}/{self.proto or 'tcp'}"
-        return self.path or self.capability or self.syscall
 
 
 def _denial(call: Syscall, kind: str, what: str, **kw: object) -> Denial:

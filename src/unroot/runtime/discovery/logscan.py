@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from unroot.runtime.discovery.denials import PRIVILEGED_BELOW, Denial
+from unroot.rules.runtime._observed import Denial
+from unroot.runtime.discovery.denials import PRIVILEGED_BELOW
 
 MAX_LINES = 20000
 MAX_LINE = 2000

@@ -13,7 +13,7 @@ import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from unroot.daemons.table import DAEMONS, by_binary
+from unroot.daemons.table import DAEMONS, DaemonSpec
 from unroot.runtime.probes.spec import ProbeSpec
 
 DAEMON_PROBES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
@@ -57,6 +57,11 @@ class Derived:
     probe: ProbeSpec | None
     daemon: str | None
     reason: str
+
+
+def by_binary(name: str) -> DaemonSpec | None:
+    """The daemon-table entry whose programs include ``name`` (a basename)."""
+    return next((d for d in DAEMONS if name in d.binaries), None)
 
 
 def daemon_argv(argv: Sequence[str]) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""UR505: observed at run time, a change to the host was refused (mount, sysctl, limits)."""
+"""UR605: observed at run time, a change to the host was refused (mount, sysctl, limits)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
-from unroot.runtime.discovery.context import Observed
+from unroot.rules.runtime._observed import Observed
 
 
 def check(obs: Observed) -> Iterator[Finding]:
@@ -34,7 +34,7 @@ def check(obs: Observed) -> Iterator[Finding]:
 
 
 RULE = Rule(
-    id="UR505",
+    id="UR605",
     kind="runtime",
     category=Category.HOST_MODIFICATION,
     severity=Severity.ERROR,

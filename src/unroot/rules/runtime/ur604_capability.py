@@ -1,4 +1,4 @@
-"""UR504: observed at run time, an operation that needs a capability was refused."""
+"""UR604: observed at run time, an operation that needs a capability was refused."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
-from unroot.runtime.discovery.context import Observed
+from unroot.rules.runtime._observed import Observed
 
 FIXES = {
     "CHOWN": "Set ownership at build time (chgrp 0, chmod g=u) instead of chown at start.",
@@ -33,7 +33,7 @@ def check(obs: Observed) -> Iterator[Finding]:
 
 
 RULE = Rule(
-    id="UR504",
+    id="UR604",
     kind="runtime",
     category=Category.NEEDS_CAPABILITY,
     severity=Severity.ERROR,

@@ -1,4 +1,4 @@
-"""UR502: observed at run time, binding a port below 1024 was refused."""
+"""UR602: observed at run time, binding a port below 1024 was refused."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
-from unroot.runtime.discovery.context import Observed
-from unroot.runtime.discovery.denials import Denial
+from unroot.rules.runtime._observed import Denial, Observed
 
 SUGGESTED = {80: 8080, 443: 8443, 21: 2121, 22: 2222, 25: 2525, 53: 5353}
 
@@ -55,7 +54,7 @@ def _unnamed(obs: Observed, index: int, d: Denial) -> Finding:
 
 
 RULE = Rule(
-    id="UR502",
+    id="UR602",
     kind="runtime",
     category=Category.LOW_PORT,
     severity=Severity.ERROR,

@@ -1,4 +1,4 @@
-"""UR503: observed at run time, a switch of user or group was refused."""
+"""UR603: observed at run time, a switch of user or group was refused."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
-from unroot.runtime.discovery.context import Observed
+from unroot.rules.runtime._observed import Observed
 
 
 def check(obs: Observed) -> Iterator[Finding]:
@@ -24,7 +24,7 @@ def check(obs: Observed) -> Iterator[Finding]:
 
 
 RULE = Rule(
-    id="UR503",
+    id="UR603",
     kind="runtime",
     category=Category.PRIVILEGE_DROP_AT_START,
     severity=Severity.ERROR,

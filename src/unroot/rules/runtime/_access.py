@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import posixpath
 import stat as stat_mod
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from unroot.runtime.rootfs import PathInfo
-
-Stat = Callable[[str], PathInfo | None]
+from unroot.rules.runtime._observed import PathInfo, Stat
 
 _BITS = {"read": 4, "write": 2, "exec": 1, "search": 1}
 

@@ -1,4 +1,4 @@
-"""UR501: observed at run time, access to a path was refused by its owner and mode."""
+"""UR601: observed at run time, access to a path was refused by its owner and mode."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from unroot.findings import Category, Evidence, Finding, Severity
 from unroot.rules.base import Rule
-from unroot.runtime.discovery.access import explain, nearest
-from unroot.runtime.discovery.context import ENTRY_CALLS, Observed
+from unroot.rules.runtime._access import explain, nearest
+from unroot.rules.runtime._observed import ENTRY_CALLS, Observed
 
 
 def check(obs: Observed) -> Iterator[Finding]:
@@ -82,7 +82,7 @@ def check(obs: Observed) -> Iterator[Finding]:
 
 
 RULE = Rule(
-    id="UR501",
+    id="UR601",
     kind="runtime",
     category=Category.ROOT_OWNED_WRITABLE_PATHS,
     severity=Severity.ERROR,

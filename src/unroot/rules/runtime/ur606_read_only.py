@@ -1,4 +1,4 @@
-"""UR506: observed at run time, a write hit the read-only root filesystem."""
+"""UR606: observed at run time, a write hit the read-only root filesystem."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
-from unroot.runtime.discovery.context import Observed
+from unroot.rules.runtime._observed import Observed
 
 
 def check(obs: Observed) -> Iterator[Finding]:
@@ -25,7 +25,7 @@ def check(obs: Observed) -> Iterator[Finding]:
 
 
 RULE = Rule(
-    id="UR506",
+    id="UR606",
     kind="runtime",
     category=Category.ROOT_OWNED_WRITABLE_PATHS,
     severity=Severity.ERROR,

@@ -1,13 +1,77 @@
-"""Everything the discovery rules read about one run, and how they word the evidence."""
+"""What the runtime rules read about one run: the refusals it saw (from a trace or the logs),
+the files they concern, and how findings word the evidence. Pure data; ``unroot.runtime``
+fills it from strace, the logs and the container's filesystem."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import stat as stat_mod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from unroot.findings import Evidence, Severity
-from unroot.runtime.discovery.access import Stat
-from unroot.runtime.discovery.denials import Denial
+
+KINDS = ("path", "read_only", "ownership", "port", "identity", "capability", "host")
+"""``path``: access refused by file modes; ``read_only``: EROFS; ``ownership``: the program
+refused a path owned by someone else (only logs say so); ``port``: bind below 1024;
+``identity``: setuid/setgid/setgroups; ``capability``: an operation that needs one;
+``host``: a change to the host (mount, sysctl, clock, limits)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PathInfo:
+    """lstat of a path inside the container's root (``path`` as the container names it)."""
+
+    path: str
+    uid: int
+    gid: int
+    mode: int
+
+    @property
+    def is_dir(self) -> bool:
+        return stat_mod.S_ISDIR(self.mode)
+
+    @property
+    def perms(self) -> str:
+        return f"{stat_mod.S_IMODE(self.mode):04o}"
+
+
+Stat = Callable[[str], PathInfo | None]
+"""lstat-like lookups in the container's filesystem, symlinks followed inside it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Denial:
+    """One thing the container was refused (or, from a log, said it was refused)."""
+
+    kind: str
+    what: str
+    """A short description: ``openat /run/x.pid for writing``."""
+    source: str = "trace"
+    """``trace`` or ``log``."""
+    syscall: str = ""
+    errno: str = ""
+    args: tuple[str, ...] = ()
+    raw: str = ""
+    """The strace line or the log line."""
+    pid: int = 0
+    time: float = 0.0
+    path: str | None = None
+    access: str | None = None
+    """For paths: ``write``, ``read``, ``exec`` or ``search``."""
+    check_only: bool = False
+    """An ``access()`` test: the program asked, and may cope with the answer."""
+    port: int | None = None
+    proto: str | None = None
+    capability: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def subject(self) -> str:
+        """What the denial is about, for de-duplication and for matching against logs."""
+        if self.port is not None:
+            return f"{self.port}/{self.proto or 'tcp'}"
+        return self.path or self.capability or self.syscall
+
 
 OBSERVED = "observed at run time"
 """The mark every discovery finding carries (``data.observed`` and the evidence detail)."""
