@@ -52,6 +52,8 @@ class Container:
         self.pid: int | None = None
         self.timings: dict[str, float] = {}
         self.removed = False
+        self.remove_error: str | None = None
+        """Why ``podman rm`` failed (the container may still exist), or None."""
         self.log_file: str | None = None
         """The k8s-file log conmon writes (read directly; else ``podman logs``)."""
 
@@ -161,15 +163,30 @@ class Container:
                     )
 
     def remove(self) -> None:
-        """Force-remove (SIGKILL, no grace period); safe to call twice, never raises."""
+        """Force-remove (SIGKILL, no grace period); safe to call twice, never raises.
+
+        One retry: a removal can time out while another podman process holds the storage lock;
+        what still fails is kept in :attr:`remove_error` for the report.
+        """
         if self.removed:
             return
         start = time.monotonic()
-        with contextlib.suppress(ToolError):
-            self.podman.run_cmd(
-                ["rm", "--force", "--time", "0", self.name], check=False, timeout=REMOVE_TIMEOUT,
-                isolate=True,
-            )  # fmt: skip
+        for _ in range(2):
+            try:
+                proc = self.podman.run_cmd(
+                    ["rm", "--force", "--ignore", "--time", "0", self.name],
+                    check=False,
+                    timeout=REMOVE_TIMEOUT,
+                    isolate=True,
+                )
+            except ToolError as exc:
+                self.remove_error = str(exc)
+                continue
+            if proc.returncode == 0:
+                self.remove_error = None
+                break
+            lines = [ln for ln in (proc.stderr or "").splitlines() if ln.strip()]
+            self.remove_error = lines[-1].strip() if lines else f"exit {proc.returncode}"
         self.timings["remove"] = time.monotonic() - start
         self.removed = True
 

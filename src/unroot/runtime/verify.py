@@ -328,8 +328,17 @@ class _Run:
                 )
             if spec.user:
                 self.uid = int(spec.user.split(":")[0])
-            with created(self.podman, spec) as container:
-                self._run(container, {(p.container_port, p.proto): p.host_port for p in published})
+            container: Container | None = None
+            try:
+                with created(self.podman, spec) as container:
+                    host = {(p.container_port, p.proto): p.host_port for p in published}
+                    self._run(container, host)
+            finally:
+                if container is not None and container.remove_error:
+                    self.reasons.append(
+                        f"container {container.name} may not have been removed: "
+                        f"{container.remove_error}"
+                    )
         finally:
             for lease in leases:
                 lease.release()
