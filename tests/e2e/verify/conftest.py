@@ -140,3 +140,28 @@ def containers_of(podman: Podman, image: str) -> list[str]:
         check=False,
     )  # fmt: skip
     return proc.stdout.split()
+
+
+@pytest.fixture(scope="session")
+def userns_storage(podman: Podman, base_images: dict[str, str]) -> None:
+    """Skip when this host's podman storage cannot mount an image for a user namespace of
+    the size ``--userns`` asks for.
+
+    The subordinate ranges are set up by ``scripts/install_system_deps.sh``; what this
+    catches is a container store whose overlay refuses the ID-mapped mount (podman then
+    fails every such run with "mounting storage ... permission denied", whatever the
+    image). That is a property of the host, not of unroot, and podman's own message is
+    the reason given."""
+    from unroot.runtime.profile import USERNS_SIZE
+
+    if podman.rootless or podman.settings.userns_problem:
+        return
+    proc = podman.run_cmd(
+        ["run", "--rm", f"--userns=auto:size={USERNS_SIZE}", base_images["busybox"], "true"],
+        check=False,
+        timeout=120,
+    )
+    if proc.returncode != 0:
+        lines = (proc.stderr or "").strip().splitlines()
+        reason = lines[-1][:160] if lines else f"exit {proc.returncode}"
+        pytest.skip(f"podman cannot mount storage for --userns on this host: {reason}")

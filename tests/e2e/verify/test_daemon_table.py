@@ -118,7 +118,7 @@ def test_restricted_verdict_and_observed_cause(
 
 @pytest.mark.parametrize("daemon", sorted(RESTRICTED_CAUSE))
 def test_userns_serves_with_unprivileged_host_uids(
-    daemon: str, table: dict[str, dict[str, Any]]
+    daemon: str, table: dict[str, dict[str, Any]], userns_storage: None
 ) -> None:
     result = table[daemon]["userns"]
     context = (result["reasons"], result["probes"], result["logs"][-2000:])

@@ -29,7 +29,9 @@ def postfix(build_image: Callable[..., str]) -> str:
     return build_image("verify-postfix", POSTFIX)
 
 
-def test_smtp_and_banner_probes_on_postfix(postfix: str, podman: Podman) -> None:
+def test_smtp_and_banner_probes_on_postfix(
+    postfix: str, podman: Podman, userns_storage: None
+) -> None:
     probes = (parse_probe("smtp:25"), parse_probe("tcp:25#expect=220 "))
     result = verify(postfix, VerifyOptions(timeout=60, userns=True, probes=probes), podman=podman)
     assert result.verdict == "pass", (result.reasons, result.logs[-2000:])
@@ -38,7 +40,9 @@ def test_smtp_and_banner_probes_on_postfix(postfix: str, podman: Podman) -> None
     assert banner.ok and "220" in banner.detail
 
 
-def test_dns_over_tcp_and_a_named_answer(podman: Podman, base_images: dict[str, str]) -> None:
+def test_dns_over_tcp_and_a_named_answer(
+    podman: Podman, base_images: dict[str, str], userns_storage: None
+) -> None:
     import daemon_images
 
     tag = daemon_images.build(podman, "dnsmasq")

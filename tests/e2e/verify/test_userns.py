@@ -31,7 +31,7 @@ def test_needs_root_fails_restricted_for_observed_reasons(
 
 
 def test_needs_root_runs_in_a_user_namespace(
-    images: dict[str, str], podman: Podman, userns_ready: None
+    images: dict[str, str], podman: Podman, userns_ready: None, userns_storage: None
 ) -> None:
     options = VerifyOptions(
         timeout=30, userns=True, probes=(parse_probe("http://:80/index.html#status=200"),)
