@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from unroot.policy.scc.context import CONTAINER_LISTS
+from unroot.policy.scc.context import working_copy
 from unroot.policy.scc.fielderr import FieldError, aggregate, forbidden, go_quote
 from unroot.policy.scc.model import SCC
 from unroot.policy.scc.namespace import Namespace
@@ -93,6 +93,16 @@ class _Slot:
     not_usable: FieldError
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The SCCs in order, each with the subject type that may use it (``None``: nobody)."""
+
+    steps: tuple[tuple[_Slot, str | None], ...]
+    hint_from: _Slot | None
+    """``restricted``, when the restricted-v2 hint is possible (restricted-v2 is there and
+    ``restricted`` is not usable)."""
+
+
 class Cluster:
     """The SCCs of a cluster in admission order, with providers cached per namespace."""
 
@@ -100,6 +110,7 @@ class Cluster:
         self.sccs = order(sccs)
         self.by_name = {s.name: s for s in self.sccs}
         self._slots: dict[tuple[Any, ...], list[_Slot]] = {}
+        self._plans: dict[tuple[Any, ...], _Plan] = {}
 
     def slots(self, ns: Namespace, required: str | None) -> list[_Slot]:
         key = (ns.key(), required)
@@ -107,8 +118,31 @@ class Cluster:
         if found is None:
             if len(self._slots) > 256:
                 self._slots.clear()
+                self._plans.clear()
             chosen = self.sccs if required is None else [self.by_name[required]]
             found = self._slots[key] = [_make_slot(s, ns) for s in chosen]
+        return found
+
+    def plan(self, slots: list[_Slot], subject: Subject, has_sa: bool) -> _Plan:
+        key = (id(slots), subject, has_sa)
+        found = self._plans.get(key)
+        if found is None:
+            if len(self._plans) > 1024:
+                self._plans.clear()
+            steps: list[tuple[_Slot, str | None]] = []
+            for slot in slots:
+                name = slot.scc.name
+                if has_sa and name in subject.service_account:
+                    steps.append((slot, "serviceaccount"))
+                elif name in subject.user:
+                    steps.append((slot, "user"))
+                else:
+                    steps.append((slot, None))
+            names = {slot.scc.name: kind for slot, kind in steps}
+            hint_from = None
+            if "restricted-v2" in names and names.get("restricted", "") is None:
+                hint_from = next(slot for slot, _ in steps if slot.scc.name == "restricted")
+            found = self._plans[key] = _Plan(tuple(steps), hint_from)
         return found
 
 
@@ -157,25 +191,17 @@ def admit_pod(
             return PodAdmission(False, failure=aggregate(failures))
 
     sa_name = spec.get("serviceAccountName")
-    has_sa = isinstance(sa_name, str) and bool(sa_name)
+    plan = cluster.plan(slots, subject, isinstance(sa_name, str) and bool(sa_name))
     errors: list[FieldError] = []
-    denied: set[str] = set()
-    tried_v2 = False
-    for slot in slots:
-        name = slot.scc.name
-        if has_sa and name in subject.service_account:
-            subject_type = "serviceaccount"
-        elif name in subject.user:
-            subject_type = "user"
-        else:
-            denied.add(name)
+    for slot, subject_type in plan.steps:
+        if subject_type is None:
             errors.append(slot.not_usable)
             continue
         provider = slot.provider
         if provider is None:
+            name = slot.scc.name
             errors.append(FieldError(f"provider {name}", "", slot.error or "", "", name))
             continue
-        tried_v2 = tried_v2 or name == "restricted-v2"
         work = working_copy(pod)
         found = provider.apply(work)
         if found:
@@ -184,45 +210,12 @@ def admit_pod(
         meta_out = work["metadata"]
         ann = meta_out.get("annotations")
         ann = dict(ann) if isinstance(ann, dict) else {}
-        ann[SCC_ANNOTATION] = name
+        ann[SCC_ANNOTATION] = provider.name
         ann[SUBJECT_TYPE_ANNOTATION] = subject_type
         meta_out["annotations"] = ann
-        return PodAdmission(True, name, work, errors, subject_type=subject_type)
+        return PodAdmission(True, provider.name, work, errors, subject_type=subject_type)
 
-    if tried_v2 and "restricted" in denied:
-        restricted = next((s for s in slots if s.scc.name == "restricted"), None)
-        provider = restricted.provider if restricted is not None else None
-        if provider is not None and provider.admits(working_copy(pod)):
-            errors.append(
-                forbidden("no access to scc/restricted", RESTRICTED_HINT, "", "restricted")
-            )
+    hint_from = plan.hint_from
+    if hint_from is not None and hint_from.provider is not None and hint_from.provider.admits(pod):
+        errors.append(forbidden("no access to scc/restricted", RESTRICTED_HINT, "", "restricted"))
     return PodAdmission(False, None, None, errors)
-
-
-def working_copy(pod: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``pod`` deep enough for a provider to change: metadata, the spec, the pod's
-    and each container's securityContext and the container lists are new objects; everything
-    else (images, env, volumes, nested securityContext members, which are only ever replaced)
-    is shared with ``pod``."""
-    out = dict(pod)
-    meta = pod.get("metadata")
-    out["metadata"] = dict(meta) if isinstance(meta, dict) else {}
-    spec = pod.get("spec")
-    spec = dict(spec) if isinstance(spec, dict) else {}
-    out["spec"] = spec
-    psc = spec.get("securityContext")
-    if isinstance(psc, dict):
-        spec["securityContext"] = dict(psc)
-    for key in CONTAINER_LISTS:
-        items = spec.get(key)
-        if items.__class__ is list:
-            copied = []
-            for container in items:
-                if container.__class__ is dict:
-                    container = dict(container)
-                    csc = container.get("securityContext")
-                    if csc.__class__ is dict:
-                        container["securityContext"] = dict(csc)
-                copied.append(container)
-            spec[key] = copied
-    return out

@@ -17,7 +17,7 @@ from unroot.policy.scc.fielderr import NULL, FieldError, go_capabilities, go_quo
 
 
 class Capabilities:
-    __slots__ = ("allow_all", "allowed", "default_add", "required", "required_drop")
+    __slots__ = ("allow_all", "allowed", "default_add", "drops_only", "required", "required_drop")
 
     def __init__(
         self,
@@ -30,6 +30,8 @@ class Capabilities:
         self.allowed = frozenset(allowed)
         self.allow_all = "*" in self.allowed
         self.required = bool(default_add or required_drop)
+        self.drops_only = sorted(set(required_drop))
+        """What a container without capabilities gets when there are no default adds."""
         """Whether a container must end up with capabilities set."""
 
     def generate(self, caps: Any) -> Any:
@@ -37,6 +39,8 @@ class Capabilities:
         if not self.default_add:
             if not self.required_drop:
                 return caps
+            if caps is None:
+                return {"drop": list(self.drops_only)}
             if caps.__class__ is dict:
                 drops = caps.get("drop")
                 if drops and all(cap in drops for cap in self.required_drop):

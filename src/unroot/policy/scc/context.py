@@ -10,6 +10,7 @@ every container.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,3 +125,32 @@ class ContainerScope:
                 self.csc.pop(key, None)
             return
         self.ensure()[key] = value
+
+
+def working_copy(pod: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``pod`` deep enough for a provider to change: metadata, the spec, the pod's
+    and each container's securityContext and the container lists are new objects; everything
+    else (images, env, volumes, nested securityContext members, which are only ever replaced)
+    is shared with ``pod``."""
+    out = dict(pod)
+    meta = pod.get("metadata")
+    out["metadata"] = dict(meta) if isinstance(meta, dict) else {}
+    spec = pod.get("spec")
+    spec = dict(spec) if isinstance(spec, dict) else {}
+    out["spec"] = spec
+    psc = spec.get("securityContext")
+    if isinstance(psc, dict):
+        spec["securityContext"] = dict(psc)
+    for key in CONTAINER_LISTS:
+        items = spec.get(key)
+        if items.__class__ is list:
+            copied = []
+            for container in items:
+                if container.__class__ is dict:
+                    container = dict(container)
+                    csc = container.get("securityContext")
+                    if csc.__class__ is dict:
+                        container["securityContext"] = dict(csc)
+                copied.append(container)
+            spec[key] = copied
+    return out

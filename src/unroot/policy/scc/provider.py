@@ -6,7 +6,7 @@ an SCC whose options do not make sense, like MustRunAs without ``uid``); the err
 upstream's.
 
 :meth:`Provider.apply` works on a pod the caller has copied (see
-:func:`unroot.policy.scc.admission.working_copy`): first the pod's securityContext is filled in
+:func:`unroot.policy.scc.context.working_copy`): first the pod's securityContext is filled in
 (supplemental groups, fsGroup, SELinux options, the seccomp profile and its annotation) and
 checked, then each init, regular and ephemeral container in turn is filled in (runAsUser,
 runAsNonRoot, capabilities, readOnlyRootFilesystem, allowPrivilegeEscalation, seccomp from its
@@ -16,10 +16,16 @@ there are none.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from unroot.policy.scc import capabilities, groups, run_as_user, seccomp, selinux
-from unroot.policy.scc.context import CONTAINER_LISTS, ContainerScope, StrategyError
+from unroot.policy.scc.context import (
+    CONTAINER_LISTS,
+    ContainerScope,
+    StrategyError,
+    working_copy,
+)
 from unroot.policy.scc.fielderr import NULL, FieldError, go_value, invalid
 from unroot.policy.scc.model import REQUIRE_POD_LEVEL, SCC, SELinuxOptions
 from unroot.policy.scc.namespace import (
@@ -137,12 +143,14 @@ class Provider:
         self.generated_uid = self.run_as_user.generate()
         self.generated_selinux = self.selinux.generated if self.selinux is not None else None
 
-    def _refuses_as_given(self, pod: dict[str, Any]) -> bool:
+    def _refuses_as_given(self, pod: Mapping[str, Any]) -> bool:
         """A reason :meth:`apply` would give whatever it fills in: host namespaces, privileged
         containers, host ports, added capabilities it does not allow, an explicit container
         UID outside a MustRunAs* strategy, volume types it does not allow."""
         scc = self.scc
-        spec = pod["spec"]
+        spec = pod.get("spec")
+        if spec.__class__ is not dict:
+            return False
         for key, _message in self.host_checks:
             if spec.get(key) is True:
                 return True
@@ -181,13 +189,13 @@ class Provider:
 
     # --- the pod ---------------------------------------------------------------------
 
-    def admits(self, pod: dict[str, Any]) -> bool:
-        """Whether :meth:`apply` would find no reason (it stops at the first one, and first
-        looks for the reasons that filling in cannot remove)."""
+    def admits(self, pod: Mapping[str, Any]) -> bool:
+        """Whether :meth:`apply` would find no reason in a copy of ``pod`` (it first looks for
+        the reasons that filling in cannot remove, then stops at the first reason)."""
         if self._refuses_as_given(pod):
             return False
         try:
-            self.apply(pod, _StopAtFirst())
+            self.apply(working_copy(pod), _StopAtFirst())
         except _Refused:
             return False
         return True
@@ -254,9 +262,11 @@ class Provider:
     ) -> None:
         name = self.name
         pod_path = self.pod_path
-        if self.fs_group is not None:
+        fs_group = self.fs_group
+        if fs_group is not None:
             fs = psc.get("fsGroup") if psc is not None else None
-            self.fs_group.validate(None if fs is None else [fs], pod_path, name, out)
+            if fs is None or not fs_group.allows(fs):
+                fs_group.validate(None if fs is None else [fs], pod_path, name, out)
         if self.supplemental is not None:
             sup = psc.get("supplementalGroups") if psc is not None else None
             self.supplemental.validate(sup, pod_path, name, out)
@@ -297,7 +307,9 @@ class Provider:
     def _fill_container(
         self, scope: ContainerScope, annotations: dict[str, Any] | None
     ) -> tuple[Any, Any, Any]:
-        """Fill in the container; its effective runAsUser, runAsNonRoot and seLinuxOptions."""
+        """Fill in the container; its effective runAsUser, runAsNonRoot and seLinuxOptions.
+
+        A container without a securityContext gets one only if something is set in it."""
         csc = scope.csc
         psc = scope.psc
         if csc is not None:
@@ -307,6 +319,7 @@ class Provider:
             current = csc.get("capabilities")
         else:
             uid = options = nonroot = current = None
+            csc = scope.csc = {}
         if psc is not None:
             if uid is None:
                 uid = psc.get("runAsUser")
@@ -317,28 +330,19 @@ class Provider:
         if uid is None:
             uid = self.generated_uid
             if uid is not None:
-                csc = scope.ensure()
                 csc["runAsUser"] = uid
         if options is None and self.generated_selinux is not None:
-            options = dict(self.generated_selinux)
-            csc = scope.ensure()
-            csc["seLinuxOptions"] = options
+            options = csc["seLinuxOptions"] = dict(self.generated_selinux)
         if nonroot is None and (
             (uid is None and self.run_as_user.kind == "MustRunAsNonRoot")
             or (uid is not None and uid > 0)
         ):
-            nonroot = True
-            csc = scope.ensure()
-            csc["runAsNonRoot"] = True
+            nonroot = csc["runAsNonRoot"] = True
         caps = self.caps.generate(current)
         if caps is not current:
-            csc = scope.ensure()
             csc["capabilities"] = caps
         scc = self.scc
-        if scc.read_only_root_filesystem and (
-            csc is None or csc.get("readOnlyRootFilesystem") is None
-        ):
-            csc = scope.ensure()
+        if scc.read_only_root_filesystem and csc.get("readOnlyRootFilesystem") is None:
             csc["readOnlyRootFilesystem"] = True
         if annotations:
             name = scope.container.get("name")
@@ -347,18 +351,18 @@ class Provider:
                 scope.set_effective(
                     "seccompProfile", seccomp.field_for_annotation(str(annotations[key]))
                 )
-                csc = scope.csc
-        if csc is None or csc.get("allowPrivilegeEscalation") is None:
-            escalation = None
+        if csc.get("allowPrivilegeEscalation") is None:
             default = scc.default_allow_privilege_escalation
-            if default is not None:
-                privileged = csc is not None and csc.get("privileged") is True
-                sys_admin = isinstance(caps, dict) and "CAP_SYS_ADMIN" in (caps.get("add") or ())
-                if not privileged and not sys_admin:
-                    escalation = default
-                    scope.ensure()["allowPrivilegeEscalation"] = default
-            if escalation is None and scc.allow_privilege_escalation is False:
-                scope.ensure()["allowPrivilegeEscalation"] = False
+            if (
+                default is not None
+                and csc.get("privileged") is not True
+                and not (caps.__class__ is dict and "CAP_SYS_ADMIN" in (caps.get("add") or ()))
+            ):
+                csc["allowPrivilegeEscalation"] = default
+            elif scc.allow_privilege_escalation is False:
+                csc["allowPrivilegeEscalation"] = False
+        if csc:
+            scope.container["securityContext"] = csc
         return uid, nonroot, options
 
     def _validate_container(

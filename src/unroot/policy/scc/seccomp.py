@@ -49,6 +49,10 @@ def field_for_annotation(value: str) -> dict[str, str] | None:
     return None
 
 
+# Field types whose annotation spelling needs nothing else (the fast path of validation).
+_PLAIN_SPELLING = {"RuntimeDefault": RUNTIME_DEFAULT, "Unconfined": UNCONFINED}
+
+
 def annotation_path(key: str) -> str:
     """Upstream's display path for a seccomp annotation (no provider prefix)."""
     return f"pod.metadata.annotations[{key}]"
@@ -112,6 +116,8 @@ class Seccomp:
         out: list[FieldError],
     ) -> None:
         profile = str(annotations.get(POD_ANNOTATION) or "") if annotations else ""
+        if profile and profile in self.accepted:
+            return
         field = annotation_field(POD_ANNOTATION)
         own = psc.get("seccompProfile") if psc is not None else None
         if own is not None and (not profile or profile == annotation_for_field(own)):
@@ -134,7 +140,9 @@ class Seccomp:
             own = csc.get("seccompProfile") if csc is not None else None
             if own is None and psc is not None:
                 own = psc.get("seccompProfile")
-            if annotation_for_field(own) in self.accepted:
+            kind = own.get("type") if own.__class__ is dict else None
+            spelled = _PLAIN_SPELLING.get(kind) if kind is not None else ""
+            if spelled is not None and spelled in self.accepted:
                 return
         name = container.get("name")
         key = CONTAINER_ANNOTATION_PREFIX + (name if isinstance(name, str) else "")
