@@ -19,7 +19,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from unroot.policy.scc import capabilities, groups, run_as_user, seccomp, selinux
+import unroot.policy.scc.capabilities as capabilities
+import unroot.policy.scc.groups as groups
+import unroot.policy.scc.run_as_user as run_as_user
+import unroot.policy.scc.seccomp as seccomp
+import unroot.policy.scc.selinux as selinux
 from unroot.policy.scc.context import (
     CONTAINER_LISTS,
     ContainerScope,
