@@ -15,6 +15,7 @@ import contextlib
 import copy
 from typing import Any
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -149,6 +150,9 @@ def test_workload_patch_reproduces_the_admitted_pod(pod: dict[str, Any]) -> None
     """What ``check --fix`` writes (the patch) is what admission makes of the pod."""
     from unroot.policy import jsonpatch
 
+    # As decoded from JSON: no object shared between two places (the strategies hand out the
+    # same dict for equal samples, and a patch applied to one place would change both).
+    pod = orjson.loads(orjson.dumps(pod))
     obj = {"apiVersion": "v1", "kind": "Pod", **copy.deepcopy(pod)}
     decision = admit(
         obj,
