@@ -19,7 +19,8 @@ PROFILES_DIR = (
 )
 
 # The SCCs OpenShift's admission plugin waits for before it admits anything
-# (sccadmission.standardSCCNames), plus restricted-v3 (user namespaces).
+# (sccadmission.standardSCCNames). The operator also installs restricted-v3 (user namespaces)
+# and hostmount-anyuid-v2 (host mounts with any SELinux label).
 STANDARD = {
     "anyuid",
     "hostaccess",
@@ -35,7 +36,7 @@ STANDARD = {
 
 
 def test_builtins_are_openshifts_default_sccs() -> None:
-    assert set(builtin_profiles()) == STANDARD | {"restricted-v3"}
+    assert set(builtin_profiles()) == STANDARD | {"restricted-v3", "hostmount-anyuid-v2"}
 
 
 def test_builtins_are_stored_objects() -> None:
@@ -56,7 +57,7 @@ def test_builtins_are_stored_objects() -> None:
 
 
 def test_order_is_the_one_a_real_cluster_reports() -> None:
-    """The providers in an OpenShift 4.21 denial (issue reports of SCC admission errors list
+    """The providers in an OpenShift 4.21 denial (public bug reports quoting SCC denials list
     them in the order tried), reduced to the built-ins."""
     seen_on_cluster = [
         "anyuid",
@@ -66,6 +67,7 @@ def test_order_is_the_one_a_real_cluster_reports() -> None:
         "nonroot-v2",
         "nonroot",
         "hostmount-anyuid",
+        "hostmount-anyuid-v2",
         "hostnetwork-v2",
         "hostnetwork",
         "hostaccess",
