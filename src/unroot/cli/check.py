@@ -2,15 +2,16 @@
 
 Wiring only: inputs come from :mod:`unroot.workload.inputs`, the verdicts from
 :func:`unroot.pipeline.workload.check_workloads`, reports from :mod:`unroot.report`.
-``--format verdict`` is the conformance runner's contract and is answered before anything heavy
-is imported (the runner starts thousands of processes).
+``--format verdict`` and ``--format scc-verdict`` are the conformance runners' contracts
+(:mod:`unroot.pipeline.psa_verdict`, :mod:`unroot.pipeline.scc_verdict`) and are answered before
+anything heavy is imported (the runners start a process per request).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from unroot.pipeline.workload import Mode, WorkloadResult
     from unroot.workload.load import Source
 
-_FORMATS = ("text", "json", "sarif", "verdict")
+_FORMATS = ("text", "json", "sarif", "verdict", "scc-verdict")
 _FAIL_ON = ("info", "warning", "error", "never")
 
 
@@ -112,6 +113,8 @@ def check(
     if fmt == "verdict":
         _verdict(inputs, level or "restricted", psa_version)
         return
+    if fmt == "scc-verdict":
+        _scc_verdict(inputs)
     from unroot.errors import UsageError
     from unroot.findings import Severity
     from unroot.pipeline.workload import check_workloads, make_options
@@ -171,6 +174,33 @@ def _verdict(inputs: tuple[str, ...], level: str, version: str) -> None:
     stream = sys.stderr if code == EXIT_ERROR else sys.stdout
     stream.write(text + "\n")
     stream.flush()
+    sys.exit(code)
+
+
+def _scc_verdict(inputs: tuple[str, ...]) -> NoReturn:
+    """The SCC conformance contract: one request (a file or stdin) in, one JSON answer out.
+
+    A malformed request raises :class:`~unroot.errors.InputError` (one line, exit 2)."""
+    import orjson
+
+    from unroot.errors import InputError
+    from unroot.pipeline.scc_verdict import answer_for_bundle
+    from unroot.workload.load import read_bounded
+
+    if len(inputs) > 1:
+        raise InputError("--format scc-verdict reads one request (a file or -)")
+    path = inputs[0] if inputs else "-"
+    if path == "-":
+        data, name = read_bounded(sys.stdin.buffer, "<stdin>"), "<stdin>"
+    else:
+        try:
+            with open(path, "rb") as fh:
+                data, name = read_bounded(fh, path), path
+        except OSError as exc:
+            raise InputError(f"{path}: {exc.strerror}") from None
+    answer, code = answer_for_bundle(data, name)
+    sys.stdout.write(orjson.dumps(answer).decode() + "\n")
+    sys.stdout.flush()
     sys.exit(code)
 
 

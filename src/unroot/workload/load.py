@@ -484,6 +484,24 @@ def load_text(text: str, file: str) -> Source:
     return src
 
 
+def plain_documents(text: str, file: str) -> list[Any]:
+    """Every non-empty document of a YAML or JSON stream as a plain value, whatever it holds.
+
+    For input that is not a stream of Kubernetes objects (an admission request bundle): the same
+    parser and the same bounds as :func:`load_text` (nesting depth, values per document and per
+    stream), without the ``kind`` requirement and without keeping line trees.
+    """
+    budget = stream_budget(text)
+    out: list[Any] = []
+    for chunk in split_chunks(text):
+        node = parse_chunk(chunk, file)
+        if node is None or (_tag(node) == _NULL and not _is_map(node) and not _is_seq(node)):
+            continue
+        where = f"{file}:{chunk.start_line + 1}"
+        out.append(to_plain_with_lines(node, where=where, stream=budget)[0])
+    return out
+
+
 def _make_doc(
     obj: Any, lines: Any, file: str, doc_index: int, chunk: Chunk, ci: int, source: str | None
 ) -> Document | None:

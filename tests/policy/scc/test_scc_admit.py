@@ -1,4 +1,5 @@
-"""SCC admission: the OpenShift acceptance example, denials, profile choice, patches."""
+"""SCC admission of workloads (:func:`unroot.policy.scc.admit`): OpenShift's restricted-v2
+example, denials naming their field, the order SCCs are tried in, patches, offline namespaces."""
 
 from __future__ import annotations
 
@@ -62,6 +63,14 @@ def test_openshift_restricted_v2_mutation() -> None:
     assert p_sc["seLinuxOptions"] == {"level": NS["openshift.io/sa.scc.mcs"]}
     assert p_sc["seccompProfile"] == {"type": "RuntimeDefault"}
     assert out["metadata"]["annotations"] == {PROFILE_ANNOTATION: "restricted-v2"}
+    # what OpenShift itself records on the pod is reported apart from the patch
+    assert decision.annotations == {
+        "openshift.io/scc": "restricted-v2",
+        "security.openshift.io/validated-scc-subject-type": "user",
+        "seccomp.security.alpha.kubernetes.io/pod": "runtime/default",
+    }
+    # restricted-v2 leaves supplemental groups alone (RunAsAny)
+    assert "supplementalGroups" not in p_sc
     # parents missing in the original are created by one add each
     assert {op["op"] for op in decision.patch} == {"add"}
     assert obj == pod()  # the input is not modified
@@ -84,12 +93,17 @@ def test_root_pod_denied_naming_field_and_range() -> None:
     assert f"[{rng.start}, {rng.last}]" in reason.message and "0" in reason.message
 
 
-def test_pod_level_uid_outside_range_reported_once_at_pod_level() -> None:
+def test_pod_level_uid_outside_range_is_reported_per_container_at_the_pod_field() -> None:
     obj = pod()
     obj["spec"]["containers"].append({"name": "b", "image": "x"})
     obj["spec"]["securityContext"] = {"runAsUser": 1000}
     decision = admit(obj, profiles=PROFILES, uid_range=parse_range(RANGE_TEXT))
-    assert [r.field_path for r in decision.reasons] == ["spec.securityContext.runAsUser"]
+    # upstream checks each container's effective UID; the evidence is the pod-level field
+    assert [r.field_path for r in decision.reasons] == ["spec.securityContext.runAsUser"] * 2
+    assert [r.message.split(":")[0] for r in decision.reasons] == [
+        "containers[0].runAsUser",
+        "containers[1].runAsUser",
+    ]
 
 
 def test_uid_inside_range_kept() -> None:
@@ -163,18 +177,23 @@ def test_nonroot_v2_fills_run_as_non_root_and_refuses_root() -> None:
     assert explicit.reasons[0].field_path.endswith("runAsNonRoot")
 
 
-def test_restricted_v3_requires_user_namespace() -> None:
-    ok = admit(pod(), profiles=PROFILES, allowed_profiles=["restricted-v3"], uid_range=None)
-    assert ok.allowed
-    out = patched(pod(), ok.patch)
-    assert out["spec"]["hostUsers"] is False
-    v3 = PROFILES["restricted-v3"]
-    assert v3.uid_range is not None
-    assert out["spec"]["containers"][0]["securityContext"]["runAsUser"] == v3.uid_range.min
+def test_restricted_v3_requires_user_namespace_and_does_not_fill_it_in() -> None:
+    unset = admit(pod(), profiles=PROFILES, allowed_profiles=["restricted-v3"], uid_range=None)
+    assert not unset.allowed
+    [reason] = unset.reasons
+    assert reason.field_path == "spec.hostUsers"
+    assert reason.message == (
+        'spec.securityContext.hostUsers: Invalid value: "null": Host Users must be set to false'
+    )
     obj = pod()
-    obj["spec"]["hostUsers"] = True
-    bad = admit(obj, profiles=PROFILES, allowed_profiles=["restricted-v3"], uid_range=None)
-    assert [r.field_path for r in bad.reasons] == ["spec.hostUsers"]
+    obj["spec"]["hostUsers"] = False
+    ok = admit(obj, profiles=PROFILES, allowed_profiles=["restricted-v3"], uid_range=None)
+    assert ok.allowed
+    out = patched(obj, ok.patch)
+    v3 = PROFILES["restricted-v3"]
+    assert out["spec"]["containers"][0]["securityContext"]["runAsUser"] == v3.uid_range_min
+    assert out["spec"]["securityContext"]["fsGroup"] == 1000
+    assert out["spec"]["securityContext"]["supplementalGroups"] == [1000]
 
 
 @pytest.mark.parametrize(
@@ -206,7 +225,7 @@ def test_restricted_v3_requires_user_namespace() -> None:
         ),
         (
             lambda s: s.update(securityContext={"seccompProfile": {"type": "Unconfined"}}),
-            "spec.securityContext.seccompProfile.type",
+            "spec.securityContext.seccompProfile",
         ),
         (lambda s: s.update(securityContext={"fsGroup": 0}), "spec.securityContext.fsGroup"),
         (
@@ -243,14 +262,43 @@ def test_net_bind_service_allowed_with_drop_all() -> None:
     } in decision.patch
 
 
-def test_existing_drop_list_is_extended_in_place() -> None:
+def test_capability_lists_are_rewritten_sorted_when_a_drop_is_added() -> None:
     obj = pod(capabilities={"drop": ["NET_RAW"]})
     decision = admit(obj, profiles=PROFILES, uid_range=parse_range(RANGE_TEXT))
-    assert {
-        "op": "add",
-        "path": "/spec/containers/0/securityContext/capabilities/drop/1",
-        "value": "ALL",
-    } in decision.patch
+    caps = patched(obj, decision.patch)["spec"]["containers"][0]["securityContext"]["capabilities"]
+    assert caps == {"drop": ["ALL", "NET_RAW"]}
+    # a list that already holds the required drop is kept as written
+    kept = pod(capabilities={"drop": ["NET_RAW", "ALL"]})
+    decision = admit(kept, profiles=PROFILES, uid_range=parse_range(RANGE_TEXT))
+    caps = patched(kept, decision.patch)["spec"]["containers"][0]["securityContext"]["capabilities"]
+    assert caps == {"drop": ["NET_RAW", "ALL"]}
+
+
+def test_capability_names_are_matched_exactly() -> None:
+    """OpenShift compares names as written: CAP_NET_BIND_SERVICE is not NET_BIND_SERVICE."""
+    ok = admit(
+        pod(capabilities={"add": ["NET_BIND_SERVICE"]}),
+        profiles=PROFILES,
+        uid_range=parse_range(RANGE_TEXT),
+    )
+    assert ok.allowed
+    prefixed = admit(
+        pod(capabilities={"add": ["CAP_NET_BIND_SERVICE"], "drop": ["ALL"]}),
+        profiles=PROFILES,
+        uid_range=parse_range(RANGE_TEXT),
+    )
+    assert not prefixed.allowed
+    assert (
+        prefixed.reasons[0].field_path == "spec.containers[0].securityContext.capabilities.add[0]"
+    )
+    assert "capability may not be added" in prefixed.reasons[0].message
+    lower = admit(
+        pod(capabilities={"drop": ["all"]}), profiles=PROFILES, uid_range=parse_range(RANGE_TEXT)
+    )
+    caps = patched(pod(capabilities={"drop": ["all"]}), lower.patch)["spec"]["containers"][0][
+        "securityContext"
+    ]["capabilities"]
+    assert caps == {"drop": ["ALL", "all"]}
 
 
 @pytest.mark.parametrize(
@@ -331,3 +379,68 @@ def test_types_checked_skips_only_the_pod_security_type_check() -> None:
     bad["spec"]["securityContext"] = {"fsGroup": "1"}
     with pytest.raises(InputError):
         admit(bad, profiles=PROFILES, uid_range=parse_range(RANGE_TEXT), types_checked=True)
+
+
+def test_denial_hints_at_restricted_when_only_restricted_v2_is_allowed() -> None:
+    """restricted (v1) allows privilege escalation: a pod asking for it fails restricted-v2,
+    and OpenShift says that restricted would have taken it."""
+    obj = pod(allowPrivilegeEscalation=True)
+    decision = admit(obj, profiles=PROFILES, uid_range=parse_range(RANGE_TEXT))
+    assert not decision.allowed
+    texts = [str(r) for r in decision.reasons]
+    assert texts[0].startswith("provider restricted-v2: .containers[0].allowPrivilegeEscalation")
+    assert texts[-1].startswith("no access to scc/restricted: Forbidden: the pod fails")
+    # SCCs nobody may use are not listed as reasons offline
+    assert not any("not usable" in t for t in texts)
+    # a pod that restricted refuses too gets no hint
+    root = admit(pod(runAsUser=0), profiles=PROFILES, uid_range=parse_range(RANGE_TEXT))
+    assert not any("scc/restricted" in str(r) for r in root.reasons)
+
+
+def test_windows_pods_are_not_scc_business() -> None:
+    obj = pod(runAsUser=0, privileged=True)
+    obj["spec"]["os"] = {"name": "windows"}
+    decision = admit(obj, profiles=PROFILES, uid_range=parse_range(RANGE_TEXT))
+    assert decision.allowed and decision.profile is None and decision.patch == []
+
+
+def test_required_scc_annotation_picks_the_scc() -> None:
+    obj = pod()
+    obj["metadata"]["annotations"] = {"openshift.io/required-scc": "nonroot-v2"}
+    allowed = ["restricted-v2", "nonroot-v2"]
+    decision = admit(
+        obj, profiles=PROFILES, allowed_profiles=allowed, uid_range=parse_range(RANGE_TEXT)
+    )
+    assert decision.profile == "nonroot-v2"
+    obj["metadata"]["annotations"] = {"openshift.io/required-scc": "nope"}
+    missing = admit(obj, profiles=PROFILES, uid_range=parse_range(RANGE_TEXT))
+    assert not missing.allowed
+    assert str(missing.reasons[0]) == (
+        'failed to retrieve the required SCC "nope": '
+        'securitycontextconstraints.security.openshift.io "nope" not found'
+    )
+
+
+def test_offline_namespace_without_selinux_level_leaves_the_level_open() -> None:
+    obj = pod(seLinuxOptions={"level": "s0:c9,c8"})
+    rng = parse_range(RANGE_TEXT)
+    unknown = admit(obj, profiles=PROFILES, uid_range=rng)
+    assert unknown.allowed
+    assert "seLinuxOptions" not in patched(
+        pod(), admit(pod(), profiles=PROFILES, uid_range=rng).patch
+    )["spec"].get("securityContext", {})
+    known = admit(obj, profiles=PROFILES, uid_range=None, namespace_annotations=NS)
+    assert not known.allowed
+    [reason] = known.reasons
+    assert reason.field_path == "spec.containers[0].securityContext.seLinuxOptions.level"
+    assert reason.message == (
+        'containers[0].seLinuxOptions.level: Invalid value: "s0:c9,c8": must be s0:c26,c5'
+    )
+    # the same categories in another order are the same level
+    same = admit(
+        pod(seLinuxOptions={"level": "s0:c5,c26"}),
+        profiles=PROFILES,
+        uid_range=None,
+        namespace_annotations=NS,
+    )
+    assert same.allowed

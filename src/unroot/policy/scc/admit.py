@@ -1,11 +1,15 @@
-"""Admission with SCC-style profiles: choose a profile, mutate, validate, emit a JSON Patch.
+"""SCC admission for workloads: a Pod or a pod template, with a JSON Patch to apply it.
 
-SCC semantics: among the profiles the subject may use, try them in :func:`profile.order` order
-(priority, then most restrictive, then name); for each, fill in what is unset on a copy of the
-pod spec, then validate the copy; the first profile that validates wins. Its name is recorded in
-the pod's ``unroot.dev/profile`` annotation and everything that changed becomes an RFC 6902 patch
-against the original object (pod template paths for workloads). When no profile validates, the
-reasons of every profile tried are returned, each naming its profile and field.
+``unroot check`` and ``--fix`` ask one question per document: under the SCCs the workload may
+use, in its namespace's UID block, would OpenShift admit the pod, and what would it fill in?
+:func:`admit` answers it with :func:`unroot.policy.scc.admission.admit_pod` (the one engine)
+run offline: the pod template of a Deployment is admitted like the Pod it will create, every
+known SCC takes part in the order OpenShift would try them, those not allowed (``--allow-
+profile``) count as not usable, and the namespace comes from its annotations or the
+``--uid-range`` block. The answer is an :class:`SCCDecision`: the SCC, an RFC 6902 patch of
+the pod spec plus the ``unroot.dev/profile`` annotation (paths point into the original object,
+pod template included), the annotations OpenShift itself would add to the pod, or the reasons
+for a denial, each naming its SCC and the offending field.
 """
 
 from __future__ import annotations
@@ -19,32 +23,16 @@ import orjson
 from unroot.errors import InputError, UsageError
 from unroot.policy import jsonpatch
 from unroot.policy.psa.shape import validate_pod
-from unroot.policy.scc import (
-    capabilities,
-    groups,
-    host,
-    privilege,
-    run_as_user,
-    seccomp,
-    selinux,
-    volumes,
-)
-from unroot.policy.scc.context import Context, SCCReason, containers, make_context
-from unroot.policy.scc.profile import Profile, order
-from unroot.policy.uidrange import (
-    OPENSHIFT_GROUPS_ANNOTATION,
-    UIDRange,
-    mcs_from_annotations,
-    parse_range,
-    range_from_annotations,
-)
+from unroot.policy.scc.admission import NOT_USABLE, Cluster, Subject, admit_pod
+from unroot.policy.scc.context import SCCReason
+from unroot.policy.scc.fielderr import FieldError
+from unroot.policy.scc.model import SCC
+from unroot.policy.scc.namespace import MCS, SUPPLEMENTAL_GROUPS, UID_RANGE, Namespace
+from unroot.policy.uidrange import UIDRange, mcs_from_annotations, range_from_annotations
 from unroot.workload.podspec import join_path, pod_spec_of, split_path
 
 PROFILE_ANNOTATION = "unroot.dev/profile"
 DEFAULT_ALLOWED = ("restricted-v2",)
-
-# Explicit, ordered list of strategies (no registration side effects): each has mutate/validate.
-STRATEGIES = (run_as_user, groups, selinux, capabilities, privilege, host, volumes, seccomp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +41,9 @@ class SCCDecision:
     profile: str | None
     patch: list[dict[str, Any]] = field(default_factory=list)
     reasons: list[SCCReason] = field(default_factory=list)
+    annotations: dict[str, str] = field(default_factory=dict)
+    """Pod annotations OpenShift's admission would add or change (``openshift.io/scc``, the
+    subject type, the seccomp annotation); not part of ``patch``."""
 
 
 def copy_json(value: Any) -> Any:
@@ -72,7 +63,8 @@ def _copy_slow(value: Any) -> Any:
 
 
 def _check_types(spec: dict[str, Any], prefix: str) -> None:
-    """Types of the fields only SCC strategies read (PSA's shape check covers the rest)."""
+    """Types of the fields only SCC strategies read (Pod Security's shape check covers the
+    rest), so that the strategies can trust what they compare."""
     sc = spec.get("securityContext")
     if isinstance(sc, dict):
         fs = sc.get("fsGroup")
@@ -100,63 +92,85 @@ def _check_types(spec: dict[str, Any], prefix: str) -> None:
         raise InputError(f"{prefix}.volumes: expected a list of mappings")
 
 
-_CONTEXTS: dict[tuple[Any, ...], Context] = {}
+def check_types(metadata: dict[str, Any], spec: dict[str, Any], prefix: str) -> None:
+    """Reject wrongly typed fields an SCC reads, naming the field (an InputError)."""
+    validate_pod(metadata, spec, prefix)
+    _check_types(spec, join_path(prefix, "spec"))
 
 
-def context_for(
-    prefix: str,
+# --- caches: one Cluster per set of SCCs, one Namespace per annotation set --------------
+
+_CLUSTERS: dict[int, tuple[Mapping[str, SCC], tuple[SCC, ...], Cluster]] = {}
+_NAMESPACES: dict[tuple[Any, ...], Namespace] = {}
+_SUBJECTS: dict[tuple[str, ...], Subject] = {}
+
+
+def cluster_for(profiles: Mapping[str, SCC]) -> Cluster:
+    """The SCCs of ``profiles`` in admission order, memoised per mapping (and rebuilt when
+    the mapping's SCCs change)."""
+    found = _CLUSTERS.get(id(profiles))
+    values = tuple(profiles.values())
+    if found is not None and found[0] is profiles and found[1] == values:
+        return found[2]
+    if len(_CLUSTERS) > 64:
+        _CLUSTERS.clear()
+    cluster = Cluster(list(values))
+    _CLUSTERS[id(profiles)] = (profiles, values, cluster)
+    return cluster
+
+
+def namespace_for(
+    name: str,
     uid_range: UIDRange | None,
-    namespace_annotations: Mapping[str, Any] | None,
-) -> Context:
-    """Namespace annotations win over ``uid_range`` (they describe the real namespace).
-
-    Memoised: a batch of pods from one namespace parses its annotations once.
-    """
-    ann_key = (
-        tuple(sorted((str(k), str(v)) for k, v in namespace_annotations.items()))
-        if (namespace_annotations)
-        else ()
-    )
-    key = (prefix, uid_range, ann_key)
-    found = _CONTEXTS.get(key)
+    annotations: Mapping[str, Any] | None,
+) -> Namespace:
+    """The namespace an offline check admits into: its annotations (``unroot.dev/*`` or
+    ``openshift.io/sa.scc.*``) win over ``uid_range``; the SELinux level may stay open."""
+    ann_key = tuple(sorted((str(k), str(v)) for k, v in annotations.items())) if annotations else ()
+    key = (name, uid_range, ann_key)
+    found = _NAMESPACES.get(key)
     if found is None:
-        if len(_CONTEXTS) > 1024:
-            _CONTEXTS.clear()
-        found = _CONTEXTS[key] = _context(prefix, uid_range, namespace_annotations)
+        if len(_NAMESPACES) > 1024:
+            _NAMESPACES.clear()
+        effective: dict[str, str] = {}
+        rng = range_from_annotations(annotations) or uid_range
+        if rng is not None:
+            effective[UID_RANGE] = f"{rng.start}/{rng.size}"
+        level = mcs_from_annotations(annotations)
+        if level is not None:
+            effective[MCS] = level
+        groups = annotations.get(SUPPLEMENTAL_GROUPS) if annotations else None
+        if isinstance(groups, str):
+            effective[SUPPLEMENTAL_GROUPS] = groups
+        found = _NAMESPACES[key] = Namespace(name, effective, level_optional=True)
     return found
 
 
-def _context(
-    prefix: str,
-    uid_range: UIDRange | None,
-    namespace_annotations: Mapping[str, Any] | None,
-) -> Context:
-    ns_range = range_from_annotations(namespace_annotations)
-    groups_range = None
-    if namespace_annotations:
-        raw = namespace_annotations.get(OPENSHIFT_GROUPS_ANNOTATION)
-        if isinstance(raw, str) and raw.strip():
-            groups_range = parse_range(raw.split(",")[0])
-    return make_context(
-        prefix, ns_range or uid_range, mcs_from_annotations(namespace_annotations), groups_range
-    )
+def _subject(names: list[str]) -> Subject:
+    key = tuple(names)
+    found = _SUBJECTS.get(key)
+    if found is None:
+        if len(_SUBJECTS) > 256:
+            _SUBJECTS.clear()
+        found = _SUBJECTS[key] = Subject(user=frozenset(names))
+    return found
 
 
 def admit(
     obj: Any,
     *,
-    profiles: Mapping[str, Profile],
+    profiles: Mapping[str, SCC],
     allowed_profiles: Iterable[str] = DEFAULT_ALLOWED,
     uid_range: UIDRange | None = None,
     namespace_annotations: Mapping[str, Any] | None = None,
     types_checked: bool = False,
 ) -> SCCDecision:
-    """Admit ``obj`` (a Pod or a workload with a pod template) under the allowed profiles.
+    """Admit ``obj`` (a Pod or a workload with a pod template) under the allowed SCCs.
 
-    Objects that hold no pod are allowed unchanged. Unknown profile names are a UsageError;
-    wrongly typed fields an InputError. ``types_checked=True`` skips the Pod Security type check
-    when the caller has just evaluated the same object with :func:`unroot.policy.psa.evaluate`
-    (which runs it), as the webhook does.
+    Objects that hold no pod, and Windows pods, are allowed unchanged. Unknown SCC names are a
+    UsageError; wrongly typed fields an InputError. ``types_checked=True`` skips the Pod
+    Security type check when the caller has just evaluated the same object with
+    :func:`unroot.policy.psa.evaluate` (which runs it), as the webhook does.
     """
     ref = pod_spec_of(obj)
     if ref is None:
@@ -170,37 +184,54 @@ def admit(
     if not types_checked:
         validate_pod(ref.metadata, ref.spec, ref.path_prefix)
     _check_types(ref.spec, spec_path)
-    ctx = context_for(spec_path, uid_range, namespace_annotations)
-    tried: list[SCCReason] = []
-    for prof in _ordered(profiles, names):
-        new = copy_json(ref.spec)
-        conts = containers(new)
-        for strategy in STRATEGIES:
-            strategy.mutate(new, prof, ctx, conts)
-        reasons: list[SCCReason] = []
-        for strategy in STRATEGIES:
-            strategy.validate(new, prof, ctx, conts, reasons)
-        if reasons:
-            tried.extend(SCCReason(r.field_path, r.message, prof.name) for r in reasons)
-            continue
+    ns = namespace_for(ref.namespace or "default", uid_range, namespace_annotations)
+    pod = {"metadata": ref.metadata, "spec": ref.spec}
+    result = admit_pod(
+        pod, cluster=cluster_for(profiles), namespace=ns, subject=_subject(names), offline=True
+    )
+    if result.ignored:
+        return SCCDecision(True, None)
+    if result.allowed and result.pod is not None and result.scc is not None:
         base = _pointer(ref.path_prefix)
-        patch = jsonpatch.diff(ref.spec, new, base + "/spec")
-        patch.extend(_annotation_ops(obj, ref.path_prefix, ref.metadata, prof.name))
-        return SCCDecision(True, prof.name, patch, [])
-    return SCCDecision(False, None, [], tried)
+        patch = jsonpatch.diff(ref.spec, result.pod["spec"], base + "/spec")
+        patch.extend(_annotation_ops(obj, ref.path_prefix, ref.metadata, result.scc))
+        before = ref.metadata.get("annotations")
+        before = before if isinstance(before, dict) else {}
+        after = result.pod["metadata"].get("annotations") or {}
+        added = {k: v for k, v in after.items() if before.get(k) != v}
+        return SCCDecision(True, result.scc, patch, [], added)
+    if result.failure is not None:
+        failure = SCCReason(spec_path, result.failure, None, result.failure)
+        return SCCDecision(False, None, [], [failure])
+    reasons = [
+        _reason(e, ref.path_prefix, spec_path)
+        for e in result.errors
+        if not (e.kind and e.detail == NOT_USABLE)
+    ]
+    return SCCDecision(False, None, [], list(dict.fromkeys(reasons)))
 
 
-_ORDER_CACHE: dict[tuple[tuple[str, int], ...], list[Profile]] = {}
+def _reason(error: FieldError, prefix: str, spec_path: str) -> SCCReason:
+    text = str(error)
+    message = text
+    root = f"provider {error.scc}: "
+    if error.scc is not None and message.startswith(root):
+        message = message[len(root) :].lstrip(".")
+    where = _join(prefix, error.field) if error.field else spec_path
+    return SCCReason(where, message, error.scc, text)
 
 
-def _ordered(profiles: Mapping[str, Profile], names: list[str]) -> list[Profile]:
-    """SCC order of the allowed profiles, memoised per (name, profile identity) set."""
-    key = tuple((n, id(profiles[n])) for n in names)
-    found = _ORDER_CACHE.get(key)
+_JOINED: dict[tuple[str, str], str] = {}
+
+
+def _join(prefix: str, rel: str) -> str:
+    """``prefix`` + a pod-relative field path (``spec.containers[0]...``)."""
+    key = (prefix, rel)
+    found = _JOINED.get(key)
     if found is None:
-        if len(_ORDER_CACHE) > 256:
-            _ORDER_CACHE.clear()
-        found = _ORDER_CACHE[key] = order(profiles[n] for n in names)
+        if len(_JOINED) > 4096:
+            _JOINED.clear()
+        found = _JOINED[key] = f"{prefix}.{rel}" if prefix else rel
     return found
 
 

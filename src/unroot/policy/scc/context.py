@@ -1,118 +1,156 @@
-"""What every strategy shares: the reason type, the evaluation context, pod-spec accessors.
+"""What the strategies share: the container scope they work in and the error for bad options.
 
-Strategies work on a pod spec (``spec`` of a Pod, ``spec.template.spec`` of a Deployment...) and
-name fields by their full path from the object root (``ctx.prefix`` + relative path), so a
-reason's ``field_path`` can be looked up for a line number as it is.
+A strategy sees one container at a time through a :class:`ContainerScope`: the container's own
+``securityContext`` (a working copy the strategy may change), the pod's, and the paths used in
+reasons. Values are read the way Kubernetes' *effective* accessors read them (the container's
+setting, else the pod's, for the fields a pod can set for all its containers), and written
+only when they differ from the effective value, so a pod-level setting is never copied into
+every container.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from unroot.policy.scc.profile import IDRange
-from unroot.policy.uidrange import UIDRange
-
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+
+# Fields a container inherits from the pod's securityContext when it does not set them.
+INHERITED = frozenset(
+    {"runAsUser", "runAsGroup", "runAsNonRoot", "seLinuxOptions", "seccompProfile"}
+)
+
+
+class StrategyError(ValueError):
+    """An SCC's strategy options cannot be used (upstream's message, e.g. "MustRunAs requires
+    a UID")."""
 
 
 @dataclass(frozen=True, slots=True)
 class SCCReason:
-    """Why a profile refuses a pod: the offending field and a message built from the data."""
+    """Why an SCC refuses a pod, for reports: the field in the document and the message.
+
+    ``field_path`` is the document path of the offending field (workload prefix included),
+    ``message`` upstream's text without the ``provider NAME:`` prefix, ``text`` the whole
+    upstream reason.
+    """
 
     field_path: str
     message: str
     profile: str | None = None
+    text: str = ""
 
     def __str__(self) -> str:
+        if self.text:
+            return self.text
         who = f"profile {self.profile}: " if self.profile else ""
         return f"{who}{self.field_path}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
-    """Per-request facts the strategies need besides the profile."""
+class ContainerScope:
+    """One container during admission under one SCC.
 
-    prefix: str
-    """Field path of the pod spec inside the object (``spec``, ``spec.template.spec``)."""
-    uid_range: UIDRange | None = None
-    """The namespace's UID range (MustRunAsRange, and group defaults)."""
-    mcs: str | None = None
-    """The namespace's SELinux MCS level (``s0:c26,c5``)."""
-    groups_range: UIDRange | None = None
-    """The namespace's supplemental-groups range; falls back to ``uid_range``."""
-    uid_ids: IDRange | None = None
-    """``uid_range`` as an inclusive IDRange (computed once, see :func:`make_context`)."""
-    group_ids: IDRange | None = None
-    """The groups range (or the UID range) as an inclusive IDRange."""
+    ``csc`` is the container's own securityContext (a working copy, ``None`` until something
+    is set), ``psc`` the pod's. Reads follow Kubernetes' *effective* accessors: for the fields
+    a pod sets for all its containers, the container's value, else the pod's. Paths for
+    reasons are built only when a reason is.
+    """
 
-    def path(self, rel: str) -> str:
-        return f"{self.prefix}.{rel}" if rel else self.prefix
+    __slots__ = ("container", "csc", "psc", "rel", "root")
+
+    def __init__(
+        self,
+        container: dict[str, Any],
+        psc: dict[str, Any] | None,
+        root: str,
+        rel: str,
+    ) -> None:
+        self.container = container
+        sc = container.get("securityContext")
+        self.csc: dict[str, Any] | None = sc if sc.__class__ is dict else None
+        self.psc = psc
+        self.root = root
+        self.rel = rel
+
+    @property
+    def path(self) -> str:
+        """Upstream display path of the container (``provider x: .containers[0]``)."""
+        return f"{self.root}.{self.rel}"
+
+    @property
+    def field(self) -> str:
+        """Document path of the container (``spec.containers[0]``)."""
+        return f"spec.{self.rel}"
+
+    def own(self, key: str) -> Any:
+        csc = self.csc
+        return csc.get(key) if csc is not None else None
+
+    def effective(self, key: str) -> Any:
+        csc = self.csc
+        if csc is not None:
+            value = csc.get(key)
+            if value is not None:
+                return value
+        psc = self.psc
+        return psc.get(key) if psc is not None else None
+
+    def source(self, key: str) -> str:
+        """Document path of the field that gives ``key`` its effective value."""
+        csc = self.csc
+        if csc is not None and csc.get(key) is not None:
+            return f"spec.{self.rel}.securityContext.{key}"
+        psc = self.psc
+        if psc is not None and psc.get(key) is not None and key in INHERITED:
+            return f"spec.securityContext.{key}"
+        return f"spec.{self.rel}.securityContext.{key}"
+
+    def ensure(self) -> dict[str, Any]:
+        """The container's own securityContext, created (and attached) when missing."""
+        csc = self.csc
+        if csc is None:
+            csc = self.csc = {}
+            self.container["securityContext"] = csc
+        return csc
+
+    def set_effective(self, key: str, value: Any) -> None:
+        """Set ``key`` on the container unless its effective value already equals ``value``
+        (``None`` removes the container's own value)."""
+        current = self.effective(key) if key in INHERITED else self.own(key)
+        if current == value and type(current) is type(value):
+            return
+        if value is None:
+            if self.csc is not None:
+                self.csc.pop(key, None)
+            return
+        self.ensure()[key] = value
 
 
-Containers = list[tuple[str, dict[str, Any]]]
-"""(relative path, container) pairs, computed once per candidate profile (mutation never adds
-or removes containers), so eight strategies do not each walk the three lists."""
-
-
-def make_context(
-    prefix: str,
-    uid_range: UIDRange | None,
-    mcs: str | None = None,
-    groups_range: UIDRange | None = None,
-) -> Context:
-    groups = groups_range or uid_range
-    return Context(
-        prefix=prefix,
-        uid_range=uid_range,
-        mcs=mcs,
-        groups_range=groups_range,
-        uid_ids=IDRange(uid_range.start, uid_range.last) if uid_range else None,
-        group_ids=IDRange(groups.start, groups.last) if groups else None,
-    )
-
-
-def containers(spec: dict[str, Any]) -> Containers:
-    """(relative path, container) for init, regular and ephemeral containers."""
-    out: Containers = []
+def working_copy(pod: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``pod`` deep enough for a provider to change: metadata, the spec, the pod's
+    and each container's securityContext and the container lists are new objects; everything
+    else (images, env, volumes, nested securityContext members, which are only ever replaced)
+    is shared with ``pod``."""
+    out = dict(pod)
+    meta = pod.get("metadata")
+    out["metadata"] = dict(meta) if isinstance(meta, dict) else {}
+    spec = pod.get("spec")
+    spec = dict(spec) if isinstance(spec, dict) else {}
+    out["spec"] = spec
+    psc = spec.get("securityContext")
+    if isinstance(psc, dict):
+        spec["securityContext"] = dict(psc)
     for key in CONTAINER_LISTS:
         items = spec.get(key)
         if items.__class__ is list:
-            for i, c in enumerate(items):
-                if isinstance(c, dict):
-                    out.append((f"{key}[{i}]", c))
+            copied = []
+            for container in items:
+                if container.__class__ is dict:
+                    container = dict(container)
+                    csc = container.get("securityContext")
+                    if csc.__class__ is dict:
+                        container["securityContext"] = dict(csc)
+                copied.append(container)
+            spec[key] = copied
     return out
-
-
-_EMPTY: dict[str, Any] = {}
-
-
-def get_sc(holder: dict[str, Any]) -> dict[str, Any]:
-    """The securityContext of a pod spec or container, or an empty mapping (do not mutate).
-
-    Types were checked before any strategy runs, so a present value is a mapping.
-    """
-    return holder.get("securityContext") or _EMPTY
-
-
-def ensure(holder: dict[str, Any], key: str) -> dict[str, Any]:
-    """``holder[key]`` as a mapping, created when missing (for mutation)."""
-    sub = holder.get(key)
-    if not isinstance(sub, dict):
-        sub = {}
-        holder[key] = sub
-    return sub
-
-
-def effective(spec: dict[str, Any], container: dict[str, Any], key: str) -> tuple[Any, str]:
-    """A container's effective securityContext value and where it comes from.
-
-    Returns ``(value, where)`` with ``where`` = ``"container"``, ``"pod"`` or ``""`` (unset).
-    """
-    value = (container.get("securityContext") or _EMPTY).get(key)
-    if value is not None:
-        return value, "container"
-    value = (spec.get("securityContext") or _EMPTY).get(key)
-    if value is not None:
-        return value, "pod"
-    return None, ""

@@ -1,71 +1,62 @@
-"""fsGroup and supplementalGroups strategies: MustRunAs (with ranges) and RunAsAny.
+"""fsGroup and supplementalGroups strategies: MustRunAs (ranges) and RunAsAny.
 
-Ranges come from the profile; when it names none, from the namespace's supplemental-groups
-annotation, else its UID range (as OpenShift does). Mutation fills the first ID of the first
-range: ``fsGroup: <min>`` and ``supplementalGroups: [<min>]``.
+MustRunAs fills in the first ID of its first range when the pod sets none (``fsGroup: N``,
+``supplementalGroups: [N]``) and then requires every group the pod lists to fall in one of its
+ranges. An SCC without ranges takes them from the namespace (see
+:mod:`unroot.policy.scc.namespace`). RunAsAny fills in nothing and accepts everything.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from unroot.policy.scc.context import Containers, Context, SCCReason, ensure, get_sc
-from unroot.policy.scc.profile import IDRange, Profile
+from unroot.policy.scc.context import StrategyError
+from unroot.policy.scc.fielderr import FieldError, go_int64s, invalid
+from unroot.policy.scc.model import IDRange
 
 
-def ranges_for(kind: str, p: Profile, ctx: Context) -> tuple[IDRange, ...]:
-    own = p.fs_group_ranges if kind == "fsGroup" else p.supplemental_groups_ranges
-    if own:
-        return own
-    return (ctx.group_ids,) if ctx.group_ids is not None else ()
+class MustRunAs:
+    __slots__ = ("bounds", "field", "ranges")
+
+    def __init__(self, ranges: tuple[IDRange, ...], field: str) -> None:
+        if not ranges:
+            raise StrategyError("ranges must be supplied for MustRunAs")
+        self.ranges = ranges
+        self.bounds = tuple((r.min, r.max) for r in ranges)
+        self.field = field
+
+    def first(self) -> int:
+        return self.ranges[0].min
+
+    def allows(self, group: Any) -> bool:
+        return any(low <= group <= high for low, high in self.bounds)
+
+    def validate(
+        self, groups: list[int] | None, pod_path: str, scc: str, out: list[FieldError]
+    ) -> None:
+        """``groups`` as the pod has them (``None`` when unset); ``pod_path`` is upstream's
+        ``provider x: .spec.securityContext``."""
+        if groups and all(self.allows(g) for g in groups):
+            return
+        path = f"{pod_path}.{self.field}"
+        field = f"spec.securityContext.{self.field}"
+        if not groups:
+            shown = go_int64s([] if self.field == "fsGroup" else groups)
+            detail = "unable to validate empty groups against required ranges"
+            out.append(invalid(path, shown, detail, field, scc))
+            return
+        for index, group in enumerate(groups):
+            if not self.allows(group):
+                where = field if self.field == "fsGroup" else f"{field}[{index}]"
+                detail = f"{group} is not an allowed group"
+                out.append(invalid(path, go_int64s(groups), detail, where, scc))
 
 
-def _strategy(kind: str, p: Profile) -> str:
-    return p.fs_group if kind == "fsGroup" else p.supplemental_groups
-
-
-def mutate(spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers) -> None:
-    for kind in ("fsGroup", "supplementalGroups"):
-        if _strategy(kind, p) != "MustRunAs":
-            continue
-        rngs = ranges_for(kind, p, ctx)
-        if not rngs:
-            continue
-        current = get_sc(spec).get(kind)
-        if current is None or current == []:
-            value: Any = rngs[0].min if kind == "fsGroup" else [rngs[0].min]
-            ensure(spec, "securityContext")[kind] = value
-
-
-def validate(
-    spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers, out: list[SCCReason]
-) -> None:
-    sc = get_sc(spec)
-    for kind in ("fsGroup", "supplementalGroups"):
-        if _strategy(kind, p) != "MustRunAs":
-            continue
-        rngs = ranges_for(kind, p, ctx)
-        shown = ", ".join(str(r) for r in rngs)
-        if not rngs:
-            out.append(
-                SCCReason(
-                    ctx.path(f"securityContext.{kind}"),
-                    f"{kind}: no range for this namespace: annotate it with unroot.dev/uid-range "
-                    "or pass --uid-range START/SIZE",
-                )
-            )
-            continue
-        value = sc.get(kind)
-        values = [value] if kind == "fsGroup" else value
-        if value is None:
-            out.append(SCCReason(ctx.path(f"securityContext.{kind}"), f"{kind} must be set"))
-            continue
-        for i, v in enumerate(values or []):
-            if not any(v in r for r in rngs):
-                where = "fsGroup" if kind == "fsGroup" else f"supplementalGroups[{i}]"
-                out.append(
-                    SCCReason(
-                        ctx.path(f"securityContext.{where}"),
-                        f"{kind}: Invalid value: {v}: must be in the ranges: {shown}",
-                    )
-                )
+def create(kind: str, ranges: tuple[IDRange, ...], field: str) -> MustRunAs | None:
+    """``None`` for RunAsAny; ``field`` is ``fsGroup`` or ``supplementalGroups``."""
+    if kind == "RunAsAny":
+        return None
+    if kind == "MustRunAs":
+        return MustRunAs(ranges, field)
+    label = "FSGroup" if field == "fsGroup" else "SupplementalGroups"
+    raise StrategyError(f"Unrecognized {label} strategy type {kind}")

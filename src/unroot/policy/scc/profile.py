@@ -1,255 +1,359 @@
-"""SCC-style profiles as data: the model, parsing from YAML, built-ins, and ordering.
+"""Reading SCCs: OpenShift SecurityContextConstraints objects, unroot's short profile form,
+the built-ins, and files.
 
-Field names follow OpenShift's SecurityContextConstraints, so an exported SCC
-(``kind: SecurityContextConstraints``) can be used as a profile file as-is; fields that are about
-*who* may use a profile (``users``, ``groups``) are ignored: that mapping is ``--allow-profile``.
+Two forms are read:
 
-Ordering (SCC semantics): priority first (higher wins, unset = 0), then the most restrictive
-(lowest :func:`restrictiveness` score), then name. The score is ours (OpenShift's point values
-are an internal detail); it adds points for each permission a profile grants, weighted by how
-much it weakens isolation: privileged 200, any capability 100 (10 per named one), host path 50,
-any UID 40, each host namespace or host ports 20, privilege escalation 20, SELinux RunAsAny 20,
-any volume 30, non-root-only UIDs 10, unconfined seccomp 10, fsGroup/supplementalGroups RunAsAny
-5 each, no user-namespace requirement 5.
+* **SCC objects** (``kind: SecurityContextConstraints`` or ``apiVersion:
+  security.openshift.io/v1``, alone or in a ``List``, as ``oc get scc -o yaml`` prints them).
+  :func:`scc_from_object` takes one exactly as given (``defaulted=False``, for admission
+  requests) or first applies the API server's defaulting (:mod:`unroot.policy.scc.defaults`)
+  and refuses what the API server would refuse to store (``defaulted=True``, for files).
+* **unroot's short form**, a mapping with ``name:`` and the SCC fields, where anything left out
+  is the restrictive choice: no privilege escalation, ``requiredDropCapabilities: [ALL]``, no
+  volumes, and RunAsAny for strategies not given; capability names are upper-cased and lose
+  ``CAP_``; a missing ``seccompProfiles`` means any profile (``*``). It is turned into an SCC
+  object and read like one.
+
+Who may use an SCC (``users``, ``groups``) is kept but not consulted by ``unroot check``, where
+``--allow-profile`` names the usable ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from importlib import resources
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from unroot.errors import InputError, UsageError
+from unroot.policy.scc.defaults import apply_defaults
+from unroot.policy.scc.model import (
+    GROUP_TYPES,
+    RUN_AS_USER_TYPES,
+    SCC,
+    SELINUX_TYPES,
+    USERNS_LEVELS,
+    IDRange,
+    SELinuxOptions,
+)
+from unroot.policy.scc.order import order, point_value
+from unroot.policy.scc.volumes import FS_TYPES
 
-RUN_AS_USER_TYPES = ("MustRunAs", "MustRunAsRange", "MustRunAsNonRoot", "RunAsAny")
-GROUP_TYPES = ("MustRunAs", "RunAsAny")
-SELINUX_TYPES = ("MustRunAs", "RunAsAny")
-USERNS_LEVELS = ("AllowHostLevel", "RequirePodLevel")
+Profile = SCC
+"""The name ``unroot check`` uses for an SCC."""
 
-_BOOLS = (
-    "allowPrivilegedContainer",
-    "allowPrivilegeEscalation",
-    "allowHostNetwork",
-    "allowHostPID",
-    "allowHostIPC",
-    "allowHostPorts",
-    "allowHostDirVolumePlugin",
-    "readOnlyRootFilesystem",
-)
-_LISTS = (
-    "allowedCapabilities",
-    "defaultAddCapabilities",
-    "requiredDropCapabilities",
-    "volumes",
-    "allowedUnsafeSysctls",
-    "forbiddenSysctls",
-)
-_IGNORED = frozenset(
-    {"kind", "apiVersion", "metadata", "users", "groups", "allowedFlexVolumes", "description"}
-)
-_OTHER = frozenset(
+SCC_KIND = "SecurityContextConstraints"
+SCC_API_VERSION = "security.openshift.io/v1"
+
+_BOOLS = {
+    "allowPrivilegedContainer": "allow_privileged_container",
+    "allowHostDirVolumePlugin": "allow_host_dir_volume_plugin",
+    "allowHostNetwork": "allow_host_network",
+    "allowHostPorts": "allow_host_ports",
+    "allowHostPID": "allow_host_pid",
+    "allowHostIPC": "allow_host_ipc",
+    "readOnlyRootFilesystem": "read_only_root_filesystem",
+}
+_STRING_LISTS = {
+    "defaultAddCapabilities": "default_add_capabilities",
+    "requiredDropCapabilities": "required_drop_capabilities",
+    "allowedCapabilities": "allowed_capabilities",
+    "volumes": "volumes",
+    "users": "users",
+    "groups": "groups",
+    "allowedUnsafeSysctls": "allowed_unsafe_sysctls",
+    "forbiddenSysctls": "forbidden_sysctls",
+}
+_OTHER_FIELDS = frozenset(
     {
-        "name",
+        "kind",
+        "apiVersion",
+        "metadata",
         "priority",
+        "allowedFlexVolumes",
         "defaultAllowPrivilegeEscalation",
-        "runAsUser",
+        "allowPrivilegeEscalation",
         "seLinuxContext",
-        "fsGroup",
+        "runAsUser",
+        "runAsGroup",
         "supplementalGroups",
+        "fsGroup",
         "seccompProfiles",
         "userNamespaceLevel",
     }
 )
+_KNOWN_FIELDS = _OTHER_FIELDS | set(_BOOLS) | set(_STRING_LISTS)
+_SHORT_FORM_EXTRA = frozenset({"name", "description"})
 
 
-@dataclass(frozen=True, slots=True)
-class IDRange:
-    min: int
-    max: int
-
-    def __contains__(self, value: object) -> bool:
-        return (
-            isinstance(value, int) and not isinstance(value, bool) and self.min <= value <= self.max
-        )
-
-    def __str__(self) -> str:
-        return f"[{self.min}, {self.max}]"
+def is_scc_object(data: Mapping[str, Any]) -> bool:
+    return data.get("kind") == SCC_KIND or data.get("apiVersion") == SCC_API_VERSION
 
 
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """One profile. Defaults are the most restrictive choice for every field."""
+def scc_from_object(data: Any, origin: str, *, defaulted: bool) -> SCC:
+    """An SCC from its API object; every problem is an :class:`InputError` naming ``origin``.
 
-    name: str
-    priority: int | None = None
-    allowPrivilegedContainer: bool = False
-    allowPrivilegeEscalation: bool = False
-    defaultAllowPrivilegeEscalation: bool | None = None
-    allowHostNetwork: bool = False
-    allowHostPID: bool = False
-    allowHostIPC: bool = False
-    allowHostPorts: bool = False
-    allowHostDirVolumePlugin: bool = False
-    allowedCapabilities: tuple[str, ...] = ()
-    defaultAddCapabilities: tuple[str, ...] = ()
-    requiredDropCapabilities: tuple[str, ...] = ("ALL",)
-    readOnlyRootFilesystem: bool = False
-    run_as_user: str = "MustRunAsRange"
-    uid: int | None = None
-    uid_range: IDRange | None = None
-    selinux: str = "MustRunAs"
-    selinux_options: Mapping[str, str] = field(default_factory=dict)
-    fs_group: str = "MustRunAs"
-    fs_group_ranges: tuple[IDRange, ...] = ()
-    supplemental_groups: str = "RunAsAny"
-    supplemental_groups_ranges: tuple[IDRange, ...] = ()
-    seccompProfiles: tuple[str, ...] | None = ("runtime/default",)
-    volumes: tuple[str, ...] = ()
-    allowedUnsafeSysctls: tuple[str, ...] = ()
-    forbiddenSysctls: tuple[str, ...] = ()
-    userNamespaceLevel: str = "AllowHostLevel"
-    origin: str = "<built-in>"
+    ``defaulted=False`` reads the object as given (admission requests: nothing filled in, no
+    semantic checks, strategy options that cannot work fail at admission as upstream's do).
+    ``defaulted=True`` applies the API server's defaulting and rejects what its validation
+    would.
+    """
 
-    @property
-    def sort_key(self) -> tuple[int, int, str]:
-        return (-(self.priority or 0), restrictiveness(self), self.name)
-
-
-def restrictiveness(p: Profile) -> int:
-    """Lower is more restrictive; see the module docstring for the weights."""
-    score = 0
-    score += 200 if p.allowPrivilegedContainer else 0
-    caps = set(p.allowedCapabilities) | set(p.defaultAddCapabilities)
-    score += 100 if "*" in caps else 10 * len(caps)
-    score += 50 if p.allowHostDirVolumePlugin else 0
-    score += {"RunAsAny": 40, "MustRunAsNonRoot": 10}.get(p.run_as_user, 0)
-    for flag in (p.allowHostNetwork, p.allowHostPID, p.allowHostIPC, p.allowHostPorts):
-        score += 20 if flag else 0
-    score += 20 if p.allowPrivilegeEscalation else 0
-    score += 20 if p.selinux == "RunAsAny" else 0
-    score += 30 if "*" in p.volumes else 0
-    seccomp = p.seccompProfiles
-    score += 10 if seccomp is None or "*" in seccomp or "unconfined" in seccomp else 0
-    score += 5 if p.fs_group == "RunAsAny" else 0
-    score += 5 if p.supplemental_groups == "RunAsAny" else 0
-    score += 5 if p.userNamespaceLevel == "AllowHostLevel" else 0
-    return score
-
-
-def order(profiles: Iterable[Profile]) -> list[Profile]:
-    """SCC order: priority (higher first), then most restrictive, then name."""
-    return sorted(profiles, key=lambda p: p.sort_key)
-
-
-def parse_profile(data: Any, origin: str) -> Profile:
-    """A profile from a YAML mapping; every problem is an InputError naming ``origin``."""
-
-    def bad(msg: str) -> InputError:
-        return InputError(f"{origin}: {msg}")
+    def bad(message: str) -> InputError:
+        return InputError(f"{origin}: {message}")
 
     if not isinstance(data, Mapping):
-        raise bad("profile must be a mapping")
-    unknown = sorted(set(data) - _IGNORED - _OTHER - set(_BOOLS) - set(_LISTS))
+        raise bad("an SCC must be a mapping")
+    unknown = sorted(str(k) for k in data if k not in _KNOWN_FIELDS)
     if unknown:
-        raise bad(f"unknown profile field(s): {', '.join(map(str, unknown))}")
+        raise bad(f"unknown SCC field(s): {', '.join(unknown)}")
+    meta = data.get("metadata")
+    name = meta.get("name") if isinstance(meta, Mapping) else None
+    if not isinstance(name, str) or not name:
+        raise bad("an SCC needs metadata.name")
+    origin = f"{origin}: SCC {name!r}"
+    if defaulted:
+        data = apply_defaults(data)
+    kw: dict[str, Any] = {"name": name, "origin": origin}
+
+    priority = data.get("priority")
+    if priority is not None and not _is_int(priority):
+        raise bad(f"SCC {name!r}: priority must be an integer or null")
+    kw["priority"] = priority
+    for key, attr in _BOOLS.items():
+        value = data.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise bad(f"SCC {name!r}: {key} must be true or false")
+        kw[attr] = bool(value)
+    for key, attr in _STRING_LISTS.items():
+        kw[attr] = _strings(data.get(key), key, name, bad)
+    for key, attr in (
+        ("defaultAllowPrivilegeEscalation", "default_allow_privilege_escalation"),
+        ("allowPrivilegeEscalation", "allow_privilege_escalation"),
+    ):
+        value = data.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise bad(f"SCC {name!r}: {key} must be true, false or null")
+        kw[attr] = value
+    flex = data.get("allowedFlexVolumes")
+    if flex is not None:
+        if not isinstance(flex, list) or not all(
+            isinstance(f, Mapping) and isinstance(f.get("driver"), str) for f in flex
+        ):
+            raise bad(f"SCC {name!r}: allowedFlexVolumes must be a list of {{driver: NAME}}")
+        kw["allowed_flex_volumes"] = tuple(f["driver"] for f in flex)
+    seccomp = data.get("seccompProfiles")
+    kw["seccomp_profiles"] = (
+        None if seccomp is None else _strings(seccomp, "seccompProfiles", name, bad)
+    )
+
+    selinux = _mapping(data.get("seLinuxContext"), "seLinuxContext", name, bad)
+    kw["selinux_type"] = _type(selinux, "seLinuxContext", name, bad)
+    options = selinux.get("seLinuxOptions")
+    if options is not None:
+        if not isinstance(options, Mapping) or not all(
+            k in ("user", "role", "type", "level") and isinstance(v, str)
+            for k, v in options.items()
+        ):
+            raise bad(
+                f"SCC {name!r}: seLinuxContext.seLinuxOptions must map user, role, type and "
+                "level to strings"
+            )
+        kw["selinux_options"] = SELinuxOptions(**dict(options))
+
+    user = _mapping(data.get("runAsUser"), "runAsUser", name, bad)
+    kw["run_as_user_type"] = _type(user, "runAsUser", name, bad)
+    for key, attr in (
+        ("uid", "uid"),
+        ("uidRangeMin", "uid_range_min"),
+        ("uidRangeMax", "uid_range_max"),
+    ):
+        value = user.get(key)
+        if value is not None and not _is_int(value):
+            raise bad(f"SCC {name!r}: runAsUser.{key} must be an integer")
+        kw[attr] = value
+
+    for key, attr in (("fsGroup", "fs_group"), ("supplementalGroups", "supplemental_groups")):
+        strategy = _mapping(data.get(key), key, name, bad)
+        kw[attr + "_type"] = _type(strategy, key, name, bad)
+        kw[attr + "_ranges"] = _ranges(strategy.get("ranges"), key, name, bad)
+
+    level = data.get("userNamespaceLevel")
+    if level is not None and not isinstance(level, str):
+        raise bad(f"SCC {name!r}: userNamespaceLevel must be a string")
+    kw["user_namespace_level"] = level or ""
+
+    run_as_group = data.get("runAsGroup")
+    if run_as_group is not None:
+        group = _mapping(run_as_group, "runAsGroup", name, bad)
+        if group.get("type") not in (None, "", "RunAsAny"):
+            raise bad(
+                f"SCC {name!r}: runAsGroup strategies are not supported (only RunAsAny); "
+                "remove runAsGroup or set its type to RunAsAny"
+            )
+
+    scc = SCC(**kw)
+    if defaulted:
+        _validate(scc, bad)
+    return scc
+
+
+def _validate(scc: SCC, bad: Callable[[str], InputError]) -> None:
+    """What the API server's SCC validation refuses to store."""
+    who = f"SCC {scc.name!r}"
+    if scc.run_as_user_type not in RUN_AS_USER_TYPES:
+        raise bad(f"{who}: runAsUser.type must be one of {', '.join(RUN_AS_USER_TYPES)}")
+    if scc.selinux_type not in SELINUX_TYPES:
+        raise bad(f"{who}: seLinuxContext.type must be one of {', '.join(SELINUX_TYPES)}")
+    for label, kind in (
+        ("fsGroup", scc.fs_group_type),
+        ("supplementalGroups", scc.supplemental_groups_type),
+    ):
+        if kind not in GROUP_TYPES:
+            raise bad(f"{who}: {label}.type must be one of {', '.join(GROUP_TYPES)}")
+    if scc.user_namespace_level not in USERNS_LEVELS:
+        raise bad(f"{who}: userNamespaceLevel must be one of {', '.join(USERNS_LEVELS)}")
+    if scc.run_as_user_type == "MustRunAs" and scc.uid is None:
+        raise bad(f"{who}: runAsUser MustRunAs needs uid")
+    low, high = scc.uid_range_min, scc.uid_range_max
+    if (low is None) != (high is None):
+        raise bad(f"{who}: runAsUser needs both uidRangeMin and uidRangeMax, or neither")
+    if low is not None and high is not None and low > high:
+        raise bad(f"{who}: runAsUser.uidRangeMin {low} is greater than uidRangeMax {high}")
+    for label, ranges in (
+        ("fsGroup", scc.fs_group_ranges),
+        ("supplementalGroups", scc.supplemental_groups_ranges),
+    ):
+        for rng in ranges:
+            if rng.min > rng.max:
+                raise bad(f"{who}: {label} range min {rng.min} is greater than max {rng.max}")
+    unknown = sorted(set(scc.volumes) - FS_TYPES - {"*", "none"})
+    if unknown:
+        raise bad(f"{who}: unknown volume type(s): {', '.join(unknown)}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _strings(value: Any, key: str, name: str, bad: Callable[[str], InputError]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise bad(f"SCC {name!r}: {key} must be a list of strings or null")
+    return tuple(value)
+
+
+def _mapping(
+    value: Any, key: str, name: str, bad: Callable[[str], InputError]
+) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise bad(f"SCC {name!r}: {key} must be a mapping")
+    return value
+
+
+def _type(
+    strategy: Mapping[str, Any], key: str, name: str, bad: Callable[[str], InputError]
+) -> str:
+    kind = strategy.get("type")
+    if kind is None:
+        return ""
+    if not isinstance(kind, str):
+        raise bad(f"SCC {name!r}: {key}.type must be a string")
+    return kind
+
+
+def _ranges(
+    value: Any, key: str, name: str, bad: Callable[[str], InputError]
+) -> tuple[IDRange, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise bad(f"SCC {name!r}: {key}.ranges must be a list of {{min, max}}")
+    out = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            raise bad(f"SCC {name!r}: {key}.ranges must be a list of {{min, max}}")
+        low, high = item.get("min", 0), item.get("max", 0)
+        low = 0 if low is None else low
+        high = 0 if high is None else high
+        if not _is_int(low) or not _is_int(high):
+            raise bad(f"SCC {name!r}: {key}.ranges need integer min and max")
+        out.append(IDRange(low, high))
+    return tuple(out)
+
+
+# --- unroot's short form -------------------------------------------------------------------
+
+
+def parse_profile(data: Any, origin: str) -> SCC:
+    """An SCC from either form (see the module docstring)."""
+    if not isinstance(data, Mapping):
+        raise InputError(f"{origin}: profile must be a mapping")
+    if is_scc_object(data):
+        return scc_from_object(data, origin, defaulted=True)
+    unknown = sorted(str(k) for k in data if k not in _KNOWN_FIELDS and k not in _SHORT_FORM_EXTRA)
+    if unknown:
+        raise InputError(f"{origin}: unknown profile field(s): {', '.join(unknown)}")
     name = data.get("name")
     meta = data.get("metadata")
     if name is None and isinstance(meta, Mapping):
         name = meta.get("name")
     if not isinstance(name, str) or not name:
-        raise bad("profile needs a name (name: or metadata.name:)")
-    kw: dict[str, Any] = {"name": name, "origin": origin}
-    prio = data.get("priority")
-    if prio is not None and (not isinstance(prio, int) or isinstance(prio, bool)):
-        raise bad("priority must be an integer or null")
-    kw["priority"] = prio
-    for key in _BOOLS:
-        if key in data:
-            if not isinstance(data[key], bool):
-                raise bad(f"{key} must be true or false")
-            kw[key] = data[key]
-    dape = data.get("defaultAllowPrivilegeEscalation")
-    if dape is not None and not isinstance(dape, bool):
-        raise bad("defaultAllowPrivilegeEscalation must be true, false or null")
-    kw["defaultAllowPrivilegeEscalation"] = dape
-    for key in _LISTS:
-        if key in data:
-            value = data[key] or []
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise bad(f"{key} must be a list of strings")
-            if key.endswith("Capabilities"):
-                value = [_cap(v) for v in value]
-            kw[key] = tuple(value)
-    seccomp = data.get("seccompProfiles")
-    if seccomp is not None and (
-        not isinstance(seccomp, list) or not all(isinstance(v, str) for v in seccomp)
-    ):
-        raise bad("seccompProfiles must be a list of strings or null")
-    kw["seccompProfiles"] = tuple(seccomp) if seccomp else None
-
-    rau = _strategy(data.get("runAsUser"), RUN_AS_USER_TYPES, "runAsUser", bad)
-    kw["run_as_user"] = rau["type"]
-    lo, hi = rau.get("uidRangeMin"), rau.get("uidRangeMax")
-    if (lo is None) != (hi is None):
-        raise bad("runAsUser needs both uidRangeMin and uidRangeMax, or neither")
-    if lo is not None:
-        kw["uid_range"] = _range({"min": lo, "max": hi}, "runAsUser", bad)
-    uid = rau.get("uid")
-    if uid is not None and (not isinstance(uid, int) or isinstance(uid, bool) or uid < 0):
-        raise bad("runAsUser.uid must be a non-negative integer")
-    kw["uid"] = uid
-    if rau["type"] == "MustRunAs" and uid is None:
-        raise bad("runAsUser MustRunAs needs uid")
-
-    sel = _strategy(data.get("seLinuxContext"), SELINUX_TYPES, "seLinuxContext", bad)
-    kw["selinux"] = sel["type"]
-    opts = sel.get("seLinuxOptions") or {}
-    if not isinstance(opts, Mapping) or not all(
-        k in ("user", "role", "type", "level") and isinstance(v, str) for k, v in opts.items()
-    ):
-        raise bad("seLinuxContext.seLinuxOptions must map user/role/type/level to strings")
-    kw["selinux_options"] = dict(opts)
-
-    for key, attr in (("fsGroup", "fs_group"), ("supplementalGroups", "supplemental_groups")):
-        strat = _strategy(data.get(key), GROUP_TYPES, key, bad)
-        kw[attr] = strat["type"]
-        ranges = strat.get("ranges") or []
-        if not isinstance(ranges, list):
-            raise bad(f"{key}.ranges must be a list of {{min, max}}")
-        kw[attr + "_ranges"] = tuple(_range(r, key, bad) for r in ranges)
-
-    level = data.get("userNamespaceLevel", "AllowHostLevel")
-    if level not in USERNS_LEVELS:
-        raise bad(f"userNamespaceLevel must be one of {', '.join(USERNS_LEVELS)}")
-    kw["userNamespaceLevel"] = level
-    return Profile(**kw)
+        raise InputError(f"{origin}: profile needs a name (name: or metadata.name:)")
+    obj: dict[str, Any] = {
+        "kind": SCC_KIND,
+        "apiVersion": SCC_API_VERSION,
+        "allowPrivilegeEscalation": False,
+        "requiredDropCapabilities": ["ALL"],
+        "volumes": [],
+        "seccompProfiles": ["*"],
+    }
+    for key in ("runAsUser", "seLinuxContext", "fsGroup", "supplementalGroups"):
+        obj[key] = {"type": "RunAsAny"}
+    for key, value in data.items():
+        if key in ("name", "description", "metadata"):
+            continue
+        if value is None and key in (
+            "runAsUser",
+            "seLinuxContext",
+            "fsGroup",
+            "supplementalGroups",
+        ):
+            continue
+        if value is None and key == "seccompProfiles":
+            continue
+        obj[key] = value
+    obj["metadata"] = {"name": name}
+    for key in ("allowedCapabilities", "defaultAddCapabilities", "requiredDropCapabilities"):
+        value = obj.get(key)
+        if isinstance(value, list):
+            obj[key] = [_short_cap(v) if isinstance(v, str) else v for v in value]
+    return scc_from_object(obj, origin, defaulted=True)
 
 
-def _cap(name: str) -> str:
+def _short_cap(name: str) -> str:
     upper = name.strip().upper()
     return upper[4:] if upper.startswith("CAP_") else upper
 
 
-def _strategy(value: Any, types: tuple[str, ...], key: str, bad: Any) -> dict[str, Any]:
-    if value is None:
-        return {"type": "RunAsAny"}
-    if not isinstance(value, Mapping) or value.get("type") not in types:
-        raise bad(f"{key}.type must be one of {', '.join(types)}")
-    return dict(value)
+def restrictiveness(scc: SCC) -> int:
+    """How permissive ``scc`` is (OpenShift's point value): lower is more restrictive."""
+    return point_value(scc)
 
 
-def _range(value: Any, key: str, bad: Any) -> IDRange:
-    if not isinstance(value, Mapping):
-        raise bad(f"{key} range must be a mapping with min and max")
-    lo, hi = value.get("min"), value.get("max")
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (lo, hi)):
-        raise bad(f"{key} range needs non-negative integer min and max")
-    assert isinstance(lo, int) and isinstance(hi, int)
-    if lo > hi:
-        raise bad(f"{key} range min {lo} is greater than max {hi}")
-    return IDRange(lo, hi)
+# --- files and built-ins --------------------------------------------------------------------
+
+
+def documents_of(doc: Any) -> list[Any]:
+    """A ``List`` (``oc get scc -o yaml``) stands for its items."""
+    if isinstance(doc, Mapping):
+        kind = doc.get("kind")
+        items = doc.get("items")
+        if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+            return list(items)
+    return [doc]
 
 
 def _yaml_documents(text: str, origin: str) -> list[Any]:
@@ -263,27 +367,34 @@ def _yaml_documents(text: str, origin: str) -> list[Any]:
         raise InputError(f"{origin}: invalid YAML: {' '.join(str(exc).split())}") from None
 
 
-_BUILTIN_CACHE: dict[str, Profile] = {}
+_BUILTIN_CACHE: dict[str, SCC] = {}
 
 
-def builtin_profiles() -> dict[str, Profile]:
-    """The profiles shipped in ``policy/scc/profiles/*.yaml`` (parsed once per process)."""
+def builtin_profiles() -> dict[str, SCC]:
+    """OpenShift's default SCCs as shipped in ``policy/scc/profiles/*.yaml`` (parsed once per
+    process, with the fast C YAML loader: they are ours and plain)."""
     if not _BUILTIN_CACHE:
+        from importlib import resources
+
+        import yaml
+
+        loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         folder = resources.files("unroot.policy.scc") / "profiles"
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
             if entry.name.endswith(".yaml"):
                 origin = f"<built-in {entry.name}>"
-                for doc in _yaml_documents(entry.read_text("utf-8"), origin):
-                    prof = parse_profile(doc, origin)
-                    _BUILTIN_CACHE[prof.name] = prof
+                for doc in yaml.load_all(entry.read_text("utf-8"), Loader=loader):
+                    if doc is not None:
+                        scc = parse_profile(doc, origin)
+                        _BUILTIN_CACHE[scc.name] = scc
     return dict(_BUILTIN_CACHE)
 
 
-def load_profiles(paths: Iterable[str | Path] = ()) -> dict[str, Profile]:
-    """Built-ins plus user profiles from files or folders (``*.yaml``/``*.yml``).
+def load_profiles(paths: Iterable[str | Path] = ()) -> dict[str, SCC]:
+    """Built-ins plus SCCs from files or folders (``*.yaml``/``*.yml``), in either form.
 
-    A user profile with a built-in's name replaces it; two user files defining the same name is
-    a UsageError (which one wins would otherwise depend on file order).
+    A file's SCC with a built-in's name replaces it; two files defining the same name is a
+    UsageError (which one wins would otherwise depend on file order).
     """
     out = builtin_profiles()
     seen: dict[str, str] = {}
@@ -301,11 +412,27 @@ def load_profiles(paths: Iterable[str | Path] = ()) -> dict[str, Profile]:
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"{file}: cannot read profile: {exc}") from None
             for doc in _yaml_documents(text, str(file)):
-                prof = parse_profile(doc, str(file))
-                if prof.name in seen:
-                    raise UsageError(
-                        f"profile {prof.name!r} defined twice: {seen[prof.name]} and {file}"
-                    )
-                seen[prof.name] = str(file)
-                out[prof.name] = prof
+                for item in documents_of(doc):
+                    scc = parse_profile(item, str(file))
+                    if scc.name in seen:
+                        raise UsageError(
+                            f"profile {scc.name!r} defined twice: {seen[scc.name]} and {file}"
+                        )
+                    seen[scc.name] = str(file)
+                    out[scc.name] = scc
     return out
+
+
+__all__ = [
+    "SCC",
+    "IDRange",
+    "Profile",
+    "builtin_profiles",
+    "documents_of",
+    "is_scc_object",
+    "load_profiles",
+    "order",
+    "parse_profile",
+    "restrictiveness",
+    "scc_from_object",
+]

@@ -1,93 +1,131 @@
 """runAsUser strategies: MustRunAs (one UID), MustRunAsRange, MustRunAsNonRoot, RunAsAny.
 
-Mutation follows OpenShift: a container whose effective runAsUser is unset gets the first UID
-of the range (or the profile's uid) on its own securityContext, plus ``runAsNonRoot: true`` when
-neither it nor the pod says otherwise and the UID is not 0. Validation checks the effective UID
-of every container and names the field that set it.
+A container whose effective runAsUser is unset gets the strategy's UID (the SCC's ``uid``, or
+the first UID of the range, which for a namespace-allocated range is the namespace's first
+UID). Validation reads the effective UID: a MustRunAs* strategy requires one, in its set.
+MustRunAsNonRoot generates nothing; it requires ``runAsNonRoot: true`` or a non-zero UID, and
+the admission step that sets ``runAsNonRoot`` lives in :mod:`unroot.policy.scc.provider`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from unroot.policy.scc.context import Containers, Context, SCCReason, effective, ensure
-from unroot.policy.scc.profile import IDRange, Profile
+from unroot.policy.scc.context import ContainerScope, StrategyError
+from unroot.policy.scc.fielderr import FieldError, go_value, invalid, required
+from unroot.policy.scc.model import SCC
 
 
-def allowed_range(p: Profile, ctx: Context) -> IDRange | None:
-    if p.run_as_user == "MustRunAs" and p.uid is not None:
-        return IDRange(p.uid, p.uid)
-    if p.run_as_user == "MustRunAsRange":
-        if p.uid_range is not None:
-            return p.uid_range
-        return ctx.uid_ids
-    return None
+class RunAsUser:
+    """Base: RunAsAny (generates nothing, accepts everything)."""
+
+    kind = "RunAsAny"
+
+    def generate(self) -> int | None:
+        return None
+
+    def accepts(self, uid: int) -> bool:
+        """Whether an explicit UID passes (MustRunAsNonRoot also needs runAsNonRoot)."""
+        return True
+
+    def validate(
+        self, uid: Any, nonroot: Any, scope: ContainerScope, scc: str, out: list[FieldError]
+    ) -> None:
+        """``uid``/``nonroot``: the container's effective values after filling in."""
+        return None
 
 
-def mutate(spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers) -> None:
-    if p.run_as_user == "RunAsAny":
-        return
-    rng = allowed_range(p, ctx)
-    for _rel, c in conts:
-        uid, _ = effective(spec, c, "runAsUser")
-        nonroot, _ = effective(spec, c, "runAsNonRoot")
-        if uid is None and rng is not None:
-            ensure(c, "securityContext")["runAsUser"] = rng.min
-            uid = rng.min
-        if nonroot is None and uid != 0:
-            ensure(c, "securityContext")["runAsNonRoot"] = True
+class MustRunAs(RunAsUser):
+    kind = "MustRunAs"
+
+    def __init__(self, uid: int) -> None:
+        self.uid = uid
+
+    def generate(self) -> int | None:
+        return self.uid
+
+    def accepts(self, uid: int) -> bool:
+        return uid == self.uid
+
+    def validate(
+        self, uid: Any, nonroot: Any, scope: ContainerScope, scc: str, out: list[FieldError]
+    ) -> None:
+        if uid == self.uid:
+            return
+        path = scope.path + ".runAsUser"
+        if uid is None:
+            out.append(required(path, "", scope.source("runAsUser"), scc))
+        else:
+            detail = f"must be: {self.uid}"
+            out.append(invalid(path, go_value(uid), detail, scope.source("runAsUser"), scc))
 
 
-def validate(
-    spec: dict[str, Any], p: Profile, ctx: Context, conts: Containers, out: list[SCCReason]
-) -> None:
-    if p.run_as_user == "RunAsAny":
-        return
-    rng = allowed_range(p, ctx)
-    if p.run_as_user in ("MustRunAs", "MustRunAsRange") and rng is None:
-        out.append(
-            SCCReason(
-                ctx.path("securityContext.runAsUser"),
-                "no UID range for this namespace: annotate it with unroot.dev/uid-range "
-                "(or openshift.io/sa.scc.uid-range) or pass --uid-range START/SIZE",
-            )
-        )
-        return
-    pod_reported = False
-    for rel, c in conts:
-        uid, where = effective(spec, c, "runAsUser")
-        src = rel + ".securityContext" if where == "container" else "securityContext"
-        if rng is not None:
-            if uid is None:
-                out.append(SCCReason(ctx.path(rel), f"runAsUser must be set within {rng}"))
-            elif uid not in rng:
-                if where == "pod" and pod_reported:
-                    continue
-                pod_reported = pod_reported or where == "pod"
-                out.append(
-                    SCCReason(
-                        ctx.path(src + ".runAsUser"),
-                        f"runAsUser: Invalid value: {uid}: must be in the ranges: {rng}",
-                    )
-                )
-            continue
-        # MustRunAsNonRoot
-        nonroot, nr_where = effective(spec, c, "runAsNonRoot")
-        if uid == 0:
-            if where == "pod" and pod_reported:
-                continue
-            pod_reported = pod_reported or where == "pod"
-            out.append(
-                SCCReason(
-                    ctx.path(src + ".runAsUser"),
-                    "runAsUser: Invalid value: 0: running with the root UID is forbidden",
-                )
-            )
-        elif uid is None and nonroot is not True:
-            nr_src = rel + ".securityContext" if nr_where == "container" else "securityContext"
-            out.append(
-                SCCReason(
-                    ctx.path(nr_src + ".runAsNonRoot"),
-                    "runAsNonRoot must be true, or runAsUser set to a non-zero UID",
-                )
-            )
+class MustRunAsRange(RunAsUser):
+    kind = "MustRunAsRange"
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low = low
+        self.high = high
+        self.detail = f"must be in the ranges: [{low}, {high}]"
+
+    def generate(self) -> int | None:
+        return self.low
+
+    def accepts(self, uid: int) -> bool:
+        return self.low <= uid <= self.high
+
+    def validate(
+        self, uid: Any, nonroot: Any, scope: ContainerScope, scc: str, out: list[FieldError]
+    ) -> None:
+        if uid is not None and self.low <= uid <= self.high:
+            return
+        path = scope.path + ".runAsUser"
+        if uid is None:
+            out.append(required(path, "", scope.source("runAsUser"), scc))
+        else:
+            out.append(invalid(path, go_value(uid), self.detail, scope.source("runAsUser"), scc))
+
+
+class NonRoot(RunAsUser):
+    kind = "MustRunAsNonRoot"
+
+    def accepts(self, uid: int) -> bool:
+        return uid != 0
+
+    def validate(
+        self, uid: Any, nonroot: Any, scope: ContainerScope, scc: str, out: list[FieldError]
+    ) -> None:
+        if nonroot is None and uid is None:
+            path = scope.path + ".runAsNonRoot"
+            out.append(required(path, "must be true", scope.source("runAsNonRoot"), scc))
+        elif nonroot is False:
+            path = scope.path + ".runAsNonRoot"
+            out.append(invalid(path, "false", "must be true", scope.source("runAsNonRoot"), scc))
+        elif uid == 0:
+            path = scope.path + ".runAsUser"
+            detail = "running with the root UID is forbidden"
+            out.append(invalid(path, "0", detail, scope.source("runAsUser"), scc))
+
+
+_ANY = RunAsUser()
+_NON_ROOT = NonRoot()
+
+
+def create(scc: SCC, low: int | None, high: int | None) -> RunAsUser:
+    """The strategy for ``scc``; ``low``/``high`` are its range after namespace allocation."""
+    kind = scc.run_as_user_type
+    if kind == "MustRunAs":
+        if scc.uid is None:
+            raise StrategyError("MustRunAs requires a UID")
+        return MustRunAs(scc.uid)
+    if kind == "MustRunAsRange":
+        if low is None:
+            raise StrategyError("MustRunAsRange requires a UIDRangeMin")
+        if high is None:
+            raise StrategyError("MustRunAsRange requires a UIDRangeMax")
+        return MustRunAsRange(low, high)
+    if kind == "MustRunAsNonRoot":
+        return _NON_ROOT
+    if kind == "RunAsAny":
+        return _ANY
+    raise StrategyError(f"Unrecognized RunAsUser strategy type {kind}")
