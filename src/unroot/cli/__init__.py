@@ -21,6 +21,9 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "scan": ("unroot.cli.scan", "scan", "Explain why an image or Dockerfile needs root."),
     "rules": ("unroot.cli.rules", "rules", "List the rules, or explain one."),
     "check": ("unroot.cli.check", "check", "Check workloads against PSA / SCC-style policy."),
+    "webhook": ("unroot.cli.webhook", "webhook", "Admission webhook server and its manifests."),
+    "namespaces": ("unroot.cli.namespaces", "namespaces", "Namespace UID ranges."),
+    "audit": ("unroot.cli.audit", "audit", "Verify and search the audit log."),
 }
 
 
