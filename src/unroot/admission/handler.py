@@ -15,8 +15,9 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -25,14 +26,24 @@ from unroot.admission.engine import Engine, Outcome
 from unroot.admission.exemptions import DEFAULT_PROFILE, Exemption, Policy, allowed_profiles
 from unroot.admission.metrics import Metrics
 from unroot.admission.namespaces import NoRange, RangeSource
-from unroot.audit.record import AuditRecord
-from unroot.audit.store import AuditWriteError
-from unroot.audit.writer import AuditWriter
 from unroot.errors import UnrootError
 from unroot.policy.scc import PROFILE_ANNOTATION
 from unroot.workload.podspec import WORKLOAD_KINDS
 
 FAILURE_MODES = ("deny", "allow")
+
+Event = dict[str, Any]
+"""An audit event: the fields of an audit record (kind, time, request_uid, namespace, subject,
+groups, service_account, object, operation, decision, profile, reason, detail)."""
+
+
+class AuditSink(Protocol):
+    """Makes an event durable; the future fails when it could not (wired to the audit log by
+    the CLI, so this package stays independent of the store)."""
+
+    def submit(self, event: Event) -> Future[Any]: ...
+
+
 EXEMPTION_ANNOTATION = "unroot.dev/exemption"
 
 
@@ -49,7 +60,7 @@ class Admission:
         self,
         state: PolicyState,
         ranges: RangeSource,
-        audit: AuditWriter | None,
+        audit: AuditSink | None,
         *,
         failure_mode: str = "deny",
         metrics: Metrics | None = None,
@@ -189,8 +200,8 @@ class Admission:
         self.metrics.denials[reason] += 1
         if not req.dryRun:
             record = self._record(req, "denial", endpoint, obj, "deny", None, None)
-            record.reason = message
-            record.detail["reason_code"] = reason
+            record["reason"] = message
+            record["detail"]["reason_code"] = reason
             await self.write_record(record)
         status_reason = "ServiceUnavailable" if code == 503 else ""
         return "deny", rv.encode(
@@ -206,7 +217,7 @@ class Admission:
         decision: str,
         grant: Exemption | None,
         outcome: Outcome | None,
-    ) -> AuditRecord:
+    ) -> Event:
         name = req.name or (_name_of(obj) if obj else "")
         namespace = req.namespace or (_namespace_of(obj) if obj else "")
         detail: dict[str, Any] = {"endpoint": endpoint}
@@ -214,36 +225,36 @@ class Admission:
             detail["exemption"] = grant.name
         if outcome is not None and outcome.patch and endpoint == "mutate":
             detail["patched_fields"] = outcome.fields_to_fill
-        return AuditRecord(
-            kind=kind,
-            time=_rfc3339(self.clock()),
-            request_uid=req.uid,
-            namespace=namespace,
-            subject=req.userInfo.username,
-            groups=list(req.userInfo.groups),
-            service_account=_service_account(obj, namespace) if obj else "",
-            object=f"{req.kind.kind}/{name}" if name else req.kind.kind,
-            operation=req.operation,
-            decision=decision,
-            profile=(outcome.profile or "") if outcome else "",
-            reason=grant.reason if grant else "",
-            detail=detail,
-        )
+        return {
+            "kind": kind,
+            "time": _rfc3339(self.clock()),
+            "request_uid": req.uid,
+            "namespace": namespace,
+            "subject": req.userInfo.username,
+            "groups": list(req.userInfo.groups),
+            "service_account": _service_account(obj, namespace) if obj else "",
+            "object": f"{req.kind.kind}/{name}" if name else req.kind.kind,
+            "operation": req.operation,
+            "decision": decision,
+            "profile": (outcome.profile or "") if outcome else "",
+            "reason": grant.reason if grant else "",
+            "detail": detail,
+        }
 
-    async def write_record(self, record: AuditRecord) -> bool:
+    async def write_record(self, record: Event) -> bool:
         """Durable before the answer; on failure the record goes to stderr (never silent)."""
         if self.audit is None:
             return True
         try:
             await asyncio.wrap_future(self.audit.submit(record))
-        except AuditWriteError as exc:
+        except Exception as exc:
             self.metrics.audit["failed"] += 1
             sys.stderr.write(
                 orjson.dumps(
                     {
                         "audit_write_failed": str(exc),
                         "failure_mode": self.failure_mode,
-                        "record": record.body(),
+                        "record": record,
                     }
                 ).decode()
                 + "\n"

@@ -65,12 +65,14 @@ CREATE TABLE IF NOT EXISTS uid_ranges (
 
 class SQLiteRanges:
     def __init__(self, path: Path, *, block_size: int = DEFAULT_BLOCK) -> None:
-        from unroot.audit.store import connect_sqlite
-
         self.path = path
         self.block_size = block_size
-        self._conn = connect_sqlite(path)
         try:
+            self._conn = sqlite3.connect(
+                path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute(_SCHEMA)
         except sqlite3.Error as exc:
             raise UsageError(f"cannot use {path} for UID ranges: {exc}") from None

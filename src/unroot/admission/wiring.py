@@ -12,11 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from unroot.admission.engine import Engine
 from unroot.admission.exemptions import Policy, load_policy, policy_changes
-from unroot.admission.handler import Admission, PolicyState
+from unroot.admission.handler import Admission, AuditSink, Event, PolicyState
 from unroot.admission.namespaces import RangeSource, SQLiteRanges
-from unroot.audit.record import AuditRecord
-from unroot.audit.store import open_store
-from unroot.audit.writer import AuditWriter
 from unroot.errors import UsageError
 
 if TYPE_CHECKING:
@@ -50,7 +47,10 @@ def default_audit_spec(opts: ServeOptions) -> str | None:
     return None
 
 
-def build(opts: ServeOptions) -> tuple[Admission, list[Callable[[], None]]]:
+def build(
+    opts: ServeOptions, open_audit: Callable[[str], tuple[AuditSink, Callable[[], None]]]
+) -> tuple[Admission, list[Callable[[], None]]]:
+    """The serving state; ``open_audit(spec)`` returns the audit sink and its closer."""
     policy = load_policy(opts.policy) if opts.policy else Policy()
     state = policy_state(policy, opts.extra_profiles)
     closers: list[Callable[[], None]] = []
@@ -68,15 +68,16 @@ def build(opts: ServeOptions) -> tuple[Admission, list[Callable[[], None]]]:
         raise UsageError("give --state FILE (standalone) or --kubeconfig/--in-cluster")
     closers.append(ranges.close)
     spec = default_audit_spec(opts)
-    writer = AuditWriter(open_store(spec)) if spec else None
-    if writer is not None:
-        closers.insert(0, writer.close)
+    writer: AuditSink | None = None
+    if spec:
+        writer, close_audit = open_audit(spec)
+        closers.insert(0, close_audit)
     adm = Admission(state, ranges, writer, failure_mode=opts.failure_mode)
     adm.policy_stamp = _stamp(opts.policy)
     if writer is not None:
         record = policy_record(Policy(), policy, "loaded")
         try:
-            writer.write(record)
+            writer.submit(record).result()
         except Exception as exc:
             sys.stderr.write(f"unroot webhook: audit write failed at start: {exc}\n")
     if isinstance(ranges, SQLiteRanges) and writer is not None:
@@ -84,27 +85,27 @@ def build(opts: ServeOptions) -> tuple[Admission, list[Callable[[], None]]]:
     return adm, closers
 
 
-def policy_record(old: Policy, new: Policy, what: str) -> AuditRecord:
-    return AuditRecord(
-        kind="policy",
-        time=_now(),
-        subject=f"file:{new.source}" if new.source else "built-in",
-        decision=what,
-        reason=f"policy {what}",
-        detail=policy_changes(old, new),
-    )
+def policy_record(old: Policy, new: Policy, what: str) -> Event:
+    return {
+        "kind": "policy",
+        "time": _now(),
+        "subject": f"file:{new.source}" if new.source else "built-in",
+        "decision": what,
+        "reason": f"policy {what}",
+        "detail": policy_changes(old, new),
+    }
 
 
-def _allocation_record(writer: AuditWriter, namespace: str, rng: Any) -> None:
+def _allocation_record(writer: AuditSink, namespace: str, rng: Any) -> None:
     writer.submit(
-        AuditRecord(
-            kind="namespace",
-            time=_now(),
-            namespace=namespace,
-            decision="allocate",
-            reason="first pod seen in the namespace",
-            detail={"uid_range": str(rng)},
-        )
+        {
+            "kind": "namespace",
+            "time": _now(),
+            "namespace": namespace,
+            "decision": "allocate",
+            "reason": "first pod seen in the namespace",
+            "detail": {"uid_range": str(rng)},
+        }
     )
 
 
@@ -141,15 +142,15 @@ async def housekeeping_tick(adm: Admission, opts: ServeOptions) -> None:
         if ex.expires is not None and not ex.active(now) and key not in seen:
             seen.add(key)
             await adm.write_record(
-                AuditRecord(
-                    kind="exemption-expired",
-                    time=_now(),
-                    subject=f"file:{adm.state.policy.source}",
-                    profile=ex.profile,
-                    decision="expired",
-                    reason=ex.reason,
-                    detail=ex.describe(),
-                )
+                {
+                    "kind": "exemption-expired",
+                    "time": _now(),
+                    "subject": f"file:{adm.state.policy.source}",
+                    "profile": ex.profile,
+                    "decision": "expired",
+                    "reason": ex.reason,
+                    "detail": ex.describe(),
+                }
             )
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Mapping
 from concurrent.futures import Future
+from typing import Any
 
 from unroot.audit.record import AuditRecord
 from unroot.audit.store import AuditStore, AuditWriteError
@@ -29,14 +31,18 @@ class AuditWriter:
         self.last_error = ""
         self._thread.start()
 
-    def submit(self, record: AuditRecord) -> Future[AuditRecord]:
-        fut: Future[AuditRecord] = Future()
+    def submit(self, record: AuditRecord | Mapping[str, Any]) -> Future[Any]:
+        """Queue a record (or the fields of one); the future completes once it is durable."""
+        if not isinstance(record, AuditRecord):
+            record = AuditRecord(**record)
+        fut: Future[Any] = Future()
         self._queue.put((record, fut))
         return fut
 
-    def write(self, record: AuditRecord) -> AuditRecord:
+    def write(self, record: AuditRecord | Mapping[str, Any]) -> AuditRecord:
         """Blocking append (startup records, CLI use)."""
-        return self.submit(record).result()
+        result: AuditRecord = self.submit(record).result()
+        return result
 
     def close(self) -> None:
         """Write everything queued, then stop the thread."""

@@ -7,7 +7,9 @@ Wiring only: the server is :mod:`unroot.admission.server`, the manifests
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -153,4 +155,13 @@ def serve(
         from unroot.audit.store import open_store
 
         open_store(audit).close()
-    sys.exit(run(opts, lambda: build(opts)))
+    sys.exit(run(opts, lambda: build(opts, _open_audit)))
+
+
+def _open_audit(spec: str) -> tuple[Any, Callable[[], None]]:
+    """The audit log behind the webhook: a group-commit writer thread over the store."""
+    from unroot.audit.store import open_store
+    from unroot.audit.writer import AuditWriter
+
+    writer = AuditWriter(open_store(spec))
+    return writer, writer.close
