@@ -20,8 +20,8 @@ may use it, an optional expiry and a mandatory reason::
 A grant applies to a request when the namespace matches and, if it names any subjects, the
 requesting user, one of the user's groups, or the pod's service account is among them (as in
 OpenShift, where either the creator or the pod's service account may hold an SCC). The profile
-chosen among the granted ones follows SCC order, so a granted namespace still gets the most
-restrictive profile that admits each pod.
+chosen among ``restricted-v2`` and the granted ones follows SCC order: priority first (OpenShift
+gives ``anyuid`` priority 10, so it wins for everyone granted it), then the most restrictive.
 """
 
 from __future__ import annotations

@@ -248,6 +248,10 @@ def _run_one(
     config.load()
     config.ssl = cert.context
     server = uvicorn.Server(config)
+    # uvicorn drains connections on SIGTERM/SIGINT, restores the handlers it found, then
+    # re-raises the signal; handlers that do nothing make that a normal exit (status 0).
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
     server.run(sockets=[sock])
     return 0 if server.started else 1
 
