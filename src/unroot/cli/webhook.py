@@ -165,3 +165,29 @@ def _open_audit(spec: str) -> tuple[Any, Callable[[], None]]:
 
     writer = AuditWriter(open_store(spec))
     return writer, writer.close
+
+
+@webhook.command("manifests")
+@click.option("--namespace", default="unroot-system", show_default=True)
+@click.option("--image", default="ghcr.io/unroot/unroot:0.1.0", show_default=True)
+@click.option("--replicas", type=click.IntRange(2), default=2, show_default=True)
+@click.option(
+    "--tls",
+    type=click.Choice(["cert-manager", "self-signed"]),
+    default="cert-manager",
+    show_default=True,
+    help="cert-manager issues and rotates the certificate, or a CA is generated now.",
+)
+@click.option(
+    "--failure-policy", type=click.Choice(["Fail", "Ignore"]), default="Fail", show_default=True
+)
+@click.option("--timeout", "timeout", type=click.IntRange(1, 30), default=5, show_default=True)
+def manifests(
+    namespace: str, image: str, replicas: int, tls: str, failure_policy: str, timeout: int
+) -> None:
+    """Print the deployment manifests (Deployment, PDB, Service, RBAC, webhook configs, TLS)."""
+    from unroot.admission.manifests import Options
+    from unroot.admission.manifests import manifests as build_manifests
+
+    opts = Options(namespace, image, replicas, tls, failure_policy, timeout)
+    sys.stdout.write(build_manifests(opts))
