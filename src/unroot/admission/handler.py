@@ -114,10 +114,7 @@ class Admission:
         is_pod = kind == "Pod"
         if is_pod and req.operation != "CREATE":
             return "allow", rv.encode(req.uid, True, api_version=api)
-        try:
-            obj = rv.decode_object(req.object)
-        except rv.BadReview as exc:
-            return await self._deny(req, api, endpoint, "malformed", str(exc), None)
+        obj = req.object
         if obj is None:
             return await self._deny(req, api, endpoint, "malformed", "request has no object", None)
 

@@ -125,6 +125,7 @@ class WebhookApp:
                 out = adm.bad_request(endpoint, body, problem)
             elif self.opts.constant:
                 out = self._const
+                adm.metrics.observe(endpoint, "constant", 0.0)
             else:
                 out = await adm.answer(endpoint, body)
             await _respond(send, 200, _JSON, out)
