@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from webhook_kit import CA, Server, issue, make_ca, start_server
 
 POLICY = """\

@@ -102,7 +102,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     state: State
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _send(self, code: int, body: dict[str, Any]) -> None:
@@ -124,7 +124,7 @@ class Handler(BaseHTTPRequestHandler):
             return [], {}
         return parts[2:], parse_qs(url.query)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         parts, query = self._route()
         st = self.state
         st.requests.append(f"GET {self.path}")
@@ -194,7 +194,7 @@ class Handler(BaseHTTPRequestHandler):
             timer.cancel()
             self.close_connection = True
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         parts, _ = self._route()
         st = self.state
         body = self._body()
@@ -224,7 +224,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
         self._send(404, _status(404, "NotFound", "no such path"))
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         parts, _ = self._route()
         st = self.state
         body = self._body()
@@ -275,7 +275,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
         self._send(404, _status(404, "NotFound", "no such path"))
 
-    def do_PATCH(self) -> None:  # noqa: N802
+    def do_PATCH(self) -> None:
         parts, _ = self._route()
         st = self.state
         ctype = self.headers.get("Content-Type", "")

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PKI
 from fake_apiserver import FakeAPIServer
 from webhook_kit import patch_of, pod_review, start_server
 
+from conftest import PKI
 from unroot.admission.controller import CONFIGMAP, Controller, Space
 from unroot.policy.uidrange import OPENSHIFT_ANNOTATION, parse_range
 

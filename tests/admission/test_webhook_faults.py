@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from webhook_kit import pod_review, start_server
+
 from conftest import PKI
-from webhook_kit import Server, pod_review, start_server
 
 UNROOT = [sys.executable, "-m", "unroot"]
 POLICY = (
@@ -182,7 +183,7 @@ def test_full_disk_follows_the_failure_mode(
             filler.unlink()
             later = pod_review("legacy", container_sc=exempt)
             assert server.post("/mutate", later)["response"]["allowed"] is True
-            status, metrics = server.get("/metrics")
+            _, metrics = server.get("/metrics")
             assert 'unroot_audit_records_total{outcome="failed"}' in metrics
         finally:
             assert server.stop() == 0, server.stderr()

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonpatch as pypi_jsonpatch  # type: ignore[import-untyped]
-
 from webhook_kit import Server, patch_of, pod_review, workload_review
 
 UNROOT = [sys.executable, "-m", "unroot"]

@@ -4,6 +4,7 @@ two processes sharing one SQLite file, and clients that try to stall it."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import socket
 import sqlite3
@@ -14,17 +15,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PKI
 from webhook_kit import Server, issue, pod_review, start_server
+
+from conftest import PKI
 
 
 def served_serial(server: Server) -> int:
     from cryptography import x509
 
     ctx = server.context()
-    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
-        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-            der = tls.getpeercert(binary_form=True)
+    with (
+        socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw,
+        ctx.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
     assert der is not None
     return int(x509.load_der_x509_certificate(der).serial_number)
 
@@ -181,7 +185,7 @@ def test_two_processes_sharing_sqlite_never_hand_out_the_same_block(
                     if op["path"].endswith("securityContext") and "containers/0" in op["path"]
                 )
                 seen[(which, name)] = uid
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in (0, 1)]
@@ -199,7 +203,7 @@ def test_two_processes_sharing_sqlite_never_hand_out_the_same_block(
             rows = conn.execute("SELECT namespace, start, size FROM uid_ranges").fetchall()
         assert len(rows) == len(names)
         spans = sorted((s, s + z) for _, s, z in rows)
-        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
         allocations = [r for r in records(state) if r["kind"] == "namespace"]
         assert sorted(str(r["namespace"]) for r in allocations) == sorted(names)
     finally:
@@ -288,3 +292,64 @@ def test_huge_and_dripping_bodies_do_not_stall_other_requests(tmp_path: Path, ow
         big.close()
     finally:
         server.stop()
+
+
+def test_two_workers_serve_and_stop_cleanly(tmp_path: Path, own_pki: PKI) -> None:
+    server = start_server(
+        tmp_path,
+        own_pki.ca.path,
+        own_pki.cert,
+        own_pki.key,
+        "--state",
+        str(tmp_path / "s.db"),
+        "--workers",
+        "2",
+    )
+    try:
+        answers = [server.post("/mutate", pod_review("shop"))["response"] for _ in range(20)]
+        assert all(a["allowed"] for a in answers)
+    finally:
+        assert server.stop() == 0, server.stderr()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--policy", "{policy}"], "reason is required"),
+        (["--policy", "{missing}"], "cannot read policy"),
+        ([], "give --state"),
+        (["--audit", "ftp:x"], "bad audit store"),
+    ],
+)
+def test_bad_configuration_is_one_line_and_exit_2(
+    tmp_path: Path, own_pki: PKI, args: list[str], message: str
+) -> None:
+    import subprocess
+    import sys
+
+    policy = tmp_path / "p.yaml"
+    policy.write_text("exemptions:\n  - profile: anyuid\n    namespaces: [x]\n")
+    state = [] if not args else ["--state", str(tmp_path / "s.db")]
+    filled = [a.format(policy=policy, missing=tmp_path / "nope.yaml") for a in args]
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "unroot",
+            "webhook",
+            "serve",
+            "--port",
+            "0",
+            "--tls-cert",
+            str(own_pki.cert),
+            "--tls-key",
+            str(own_pki.key),
+            *state,
+            *filled,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2, out.stderr
+    assert message in out.stderr and out.stderr.count("\n") == 1, out.stderr

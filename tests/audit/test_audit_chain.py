@@ -171,7 +171,7 @@ JSONL_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
         "line 3 (seq 4): seq 4 follows seq 2",
     ),
     "reorder": (
-        lambda p: _rewrite(p, _lines(p)[:5] + [_lines(p)[6], _lines(p)[5]] + _lines(p)[7:]),
+        lambda p: _rewrite(p, [*_lines(p)[:5], _lines(p)[6], _lines(p)[5], *_lines(p)[7:]]),
         "line 6 (seq 7): seq 7 follows seq 5",
     ),
     "truncate": (lambda p: _rewrite(p, _lines(p)[:6]), "seq 7: missing"),

@@ -28,7 +28,7 @@ from unroot.admission.metrics import Metrics
 from unroot.admission.namespaces import NoRange, RangeSource
 from unroot.errors import UnrootError
 from unroot.policy.scc import PROFILE_ANNOTATION
-from unroot.workload.podspec import WORKLOAD_KINDS
+from unroot.workload.podspec import WORKLOAD_KINDS, pod_spec_of
 
 FAILURE_MODES = ("deny", "allow")
 
@@ -292,7 +292,14 @@ def _namespace_of(obj: dict[str, Any]) -> str:
 
 
 def _service_account(obj: dict[str, Any] | None, namespace: str) -> str:
+    """``namespace:name`` of the pod's service account (of the pod template for workloads)."""
     spec = obj.get("spec") if isinstance(obj, dict) else None
+    if isinstance(obj, dict) and obj.get("kind") != "Pod":
+        try:
+            ref = pod_spec_of(obj)
+        except UnrootError:
+            ref = None
+        spec = ref.spec if ref is not None else None
     sa = spec.get("serviceAccountName") if isinstance(spec, dict) else None
     if not isinstance(sa, str) or not sa:
         sa = "default"

@@ -151,7 +151,8 @@ def build(
             "data": {
                 "policy.yaml": (
                     "# Exemptions: grant a profile to namespaces, service accounts, users or\n"
-                    "# groups, with a mandatory reason and an optional expiry. See docs/webhook.md.\n"
+                    "# groups, with a mandatory reason and an optional expiry.\n"
+                    "# See docs/webhook.md.\n"
                     "apiVersion: unroot.dev/v1\nkind: AdmissionPolicy\nexemptions: []\n"
                 )
             },
