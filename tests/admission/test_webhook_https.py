@@ -244,3 +244,17 @@ def test_audit_chain_of_the_running_server_verifies(server: Server) -> None:
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.startswith("ok: ")
+
+
+def test_ephemeral_debug_container_is_judged_like_a_pod(server: Server) -> None:
+    review = pod_review("shop", container_sc={"runAsUser": 1000000000, "runAsNonRoot": True})
+    req = review["request"]
+    req["operation"], req["subResource"] = "UPDATE", "ephemeralcontainers"
+    req["object"]["spec"]["ephemeralContainers"] = [
+        {"name": "debugger", "image": "busybox", "securityContext": {"privileged": True}}
+    ]
+    resp = server.post("/mutate", review)["response"]
+    assert resp["allowed"] is False and "ephemeralContainers[0]" in resp["status"]["message"]
+    # Other pod updates (labels, status) are not judged.
+    req["subResource"] = ""
+    assert server.post("/mutate", review)["response"]["allowed"] is True

@@ -1,11 +1,12 @@
 """One AdmissionReview in, one answer out: the decision, independent of HTTP.
 
-Pods are evaluated on CREATE: ``/mutate`` answers with the JSON Patch that fills in what the
-chosen profile requires, ``/validate`` admits only a pod that satisfies a profile as it is (so a
-later webhook cannot undo the mutation unseen). The pod templates of workload kinds are
-evaluated for warnings only: the API server admits the Deployment, and its pods are judged when
-they are created. Every denial, and every admission under a profile other than
-``restricted-v2``, is audited before the answer is sent; dry runs have no side effects.
+Pods are evaluated on CREATE and when an ephemeral container is added: ``/mutate`` answers
+with the JSON Patch that fills in what the chosen profile requires, ``/validate`` admits only a
+pod that satisfies a profile as it is (so a later webhook cannot undo the mutation unseen).
+The pod templates of workload kinds are evaluated for warnings only: the API server admits the
+Deployment, and its pods are judged when they are created. Every denial, and every admission
+under a profile other than ``restricted-v2``, is audited before the answer is sent; dry runs
+have no side effects.
 """
 
 from __future__ import annotations
@@ -101,18 +102,20 @@ class Admission:
         assert req is not None
         api = review.apiVersion
         kind = req.kind.kind
-        if (
-            kind not in WORKLOAD_KINDS
-            or req.subResource
-            or req.operation
-            not in (
-                "CREATE",
-                "UPDATE",
-            )
-        ):
-            return "allow", rv.encode(req.uid, True, api_version=api)
         is_pod = kind == "Pod"
-        if is_pod and req.operation != "CREATE":
+        if is_pod:
+            # A pod is judged when created, and again when `kubectl debug` adds an ephemeral
+            # container (an UPDATE of the pods/ephemeralcontainers subresource).
+            judged = (req.operation == "CREATE" and not req.subResource) or (
+                req.operation == "UPDATE" and req.subResource == "ephemeralcontainers"
+            )
+        else:
+            judged = (
+                kind in WORKLOAD_KINDS
+                and not req.subResource
+                and req.operation in ("CREATE", "UPDATE")
+            )
+        if not judged:
             return "allow", rv.encode(req.uid, True, api_version=api)
         obj = req.object
         if obj is None:

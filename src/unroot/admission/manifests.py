@@ -391,7 +391,14 @@ def _webhook_config(opts: Options, kind: str, ca_bundle: bytes | None) -> dict[s
                 "operations": ["CREATE"],
                 "resources": ["pods"],
                 "scope": "Namespaced",
-            }
+            },
+            {
+                "apiGroups": [""],
+                "apiVersions": ["v1"],
+                "operations": ["UPDATE"],
+                "resources": ["pods/ephemeralcontainers"],
+                "scope": "Namespaced",
+            },
         ],
         "failurePolicy": opts.failure_policy,
         "matchPolicy": "Equivalent",
