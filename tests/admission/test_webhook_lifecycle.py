@@ -53,7 +53,8 @@ def own_pki(tmp_path: Path, pki: PKI) -> PKI:
 @pytest.fixture
 def policy_server(tmp_path: Path, own_pki: PKI) -> Iterator[tuple[Server, Path]]:
     policy = tmp_path / "policy.yaml"
-    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)).isoformat()
+    # Long enough for a server start on a busy machine, short enough to wait for in a test.
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=10)).isoformat()
     policy.write_text(
         "exemptions:\n"
         "  - name: short-lived\n"
