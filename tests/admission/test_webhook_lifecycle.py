@@ -114,7 +114,7 @@ def test_exemption_expires_while_the_server_runs(policy_server: tuple[Server, Pa
                 "allowed"
             ]
         ),
-        timeout=15,
+        timeout=25,
     )
     kinds = [r["kind"] for r in records(folder / "state.db")]
     assert wait_for(
