@@ -354,3 +354,35 @@ def test_bad_configuration_is_one_line_and_exit_2(
     )
     assert out.returncode == 2, out.stderr
     assert message in out.stderr and out.stderr.count("\n") == 1, out.stderr
+
+
+def test_graceful_shutdown_finishes_the_request_in_flight(tmp_path: Path, own_pki: PKI) -> None:
+    import signal
+
+    server = start_server(
+        tmp_path, own_pki.ca.path, own_pki.cert, own_pki.key, "--state", str(tmp_path / "s.db")
+    )
+    body = json.dumps(pod_review("shop")).encode()
+    ctx = ssl.create_default_context(cafile=str(own_pki.ca.path))
+    with ctx.wrap_socket(
+        socket.create_connection(("127.0.0.1", server.port)), server_hostname="localhost"
+    ) as conn:
+        conn.settimeout(20)
+        conn.sendall(
+            b"POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:100]
+        )
+        time.sleep(0.5)
+        server.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert server.proc.poll() is None  # still draining
+        conn.sendall(body[100:])
+        answer = b""
+        while b"}}" not in answer:
+            part = conn.recv(65536)
+            if not part:
+                break
+            answer += part
+    assert b"HTTP/1.1 200" in answer and b'"allowed":true' in answer
+    assert server.proc.wait(30) == 0, server.stderr()
