@@ -50,15 +50,15 @@ def bits_set(api: FakeAPIServer) -> int:
 
 
 def test_two_controller_replicas_never_hand_out_the_same_block(api: FakeAPIServer) -> None:
-    names = [f"team-{i:02d}" for i in range(40)]
-    for n in names[:20]:
+    names = [f"team-{i:02d}" for i in range(24)]
+    for n in names[:12]:
         api.state.create_namespace(n)
     controllers = [Controller(api.core_api(), HOME, SPACE) for _ in range(2)]
     threads = [threading.Thread(target=c.run, kwargs={"watch_timeout": 3}) for c in controllers]
     for t in threads:
         t.start()
     try:
-        for n in names[20:]:  # created while both replicas watch
+        for n in names[12:]:  # created while both replicas watch
             api.state.create_namespace(n)
         everyone = [HOME, *names]
         assert wait_for(lambda: all(ranges(api, everyone).values())), ranges(api, everyone)
