@@ -45,7 +45,8 @@ wrk.headers["Content-Type"] = "application/json"
 local n = 0
 request = function()
   n = n + 1
-  return wrk.format(nil, nil, nil, head .. string.format("bench-%08x-%d", math.random(0, 0x7fffffff), n) .. tail)
+  local uid = string.format("bench-%08x-%d", math.random(0, 0x7fffffff), n)
+  return wrk.format(nil, nil, nil, head .. uid .. tail)
 end
 """
 
@@ -365,18 +366,17 @@ def main() -> None:
         r_med, c_med = statistics.median(real_rates), statistics.median(const_rates)
         ratio = r_med / c_med
         print(
-            "\n== saturation, 1 worker (wrk -t1 -c%d, %gs x %d, alternating) =="
-            % (args.connections, args.seconds, args.rounds)
+            f"\n== saturation, 1 worker (wrk -t1 -c{args.connections}, {args.seconds:g}s x "
+            f"{args.rounds}, alternating) =="
         )
-        print(
-            f"real server      median {r_med:8.0f} req/s  best {max(real_rates):8.0f}  runs {[round(x) for x in real_rates]}"
-        )
-        print(
-            f"constant answer  median {c_med:8.0f} req/s  best {max(const_rates):8.0f}  runs {[round(x) for x in const_rates]}"
-        )
-        print(
-            f"ratio real/constant: {ratio:.0%} (target >= 70%) {'MET' if ratio >= 0.7 else 'NOT MET'}"
-        )
+        for label, med, rates in (
+            ("real server", r_med, real_rates),
+            ("constant answer", c_med, const_rates),
+        ):
+            runs = [round(x) for x in rates]
+            print(f"{label:16s} median {med:8.0f} req/s  best {max(rates):8.0f}  runs {runs}")
+        verdict = "MET" if ratio >= 0.7 else "NOT MET"
+        print(f"ratio real/constant: {ratio:.0%} (target >= 70%) {verdict}")
         rc, cc = statistics.median(real_cpu), statistics.median(const_cpu)
         print(
             f"server CPU per request: real {rc:.0f} us, constant {cc:.0f} us; "
