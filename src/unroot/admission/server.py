@@ -19,11 +19,10 @@ import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from unroot.admission.handler import Admission, PolicyState
+from unroot.admission.options import ServeOptions
 from unroot.admission.tls import ReloadingCert
 
 Scope = dict[str, Any]
@@ -33,27 +32,6 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 _JSON = [(b"content-type", b"application/json")]
 _TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
 _PROM = [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]
-
-
-@dataclass
-class ServeOptions:
-    host: str
-    port: int
-    cert: Path
-    key: Path
-    policy: Path | None = None
-    state: Path | None = None
-    audit: str | None = None
-    failure_mode: str = "deny"
-    workers: int = 1
-    kubeconfig: str | None = None
-    in_cluster: bool = False
-    max_body: int = 3 << 20
-    body_timeout: float = 10.0
-    reload_interval: float = 1.0
-    constant: bool = False
-    """Answer every review with a fixed allow (the benchmark's framework limit)."""
-    extra_profiles: tuple[str, ...] = field(default_factory=tuple)
 
 
 class WebhookApp:

@@ -8,16 +8,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from unroot.admission.engine import Engine
 from unroot.admission.exemptions import Policy, load_policy, policy_changes
 from unroot.admission.handler import Admission, AuditSink, Event, PolicyState
 from unroot.admission.namespaces import RangeSource, SQLiteRanges
+from unroot.admission.options import ServeOptions
 from unroot.errors import UsageError
-
-if TYPE_CHECKING:
-    from unroot.admission.server import ServeOptions
 
 
 def policy_state(policy: Policy, extra_profiles: tuple[str, ...] = ()) -> PolicyState:
