@@ -1,9 +1,10 @@
-"""The one call from admission into the workload policy engine.
+"""The one call from admission into the workload pipeline.
 
-The webhook evaluates one object per AdmissionReview with the same SCC-style profile engine as
-``unroot check`` (:func:`unroot.policy.scc.admit`), optionally followed by a Pod Security
-check of the object as admitted. This module is the only place in ``admission`` that knows how
-that engine is called; the rest of the package sees :class:`Outcome`.
+The webhook judges one object per AdmissionReview with
+:func:`unroot.pipeline.workload.admit_object`, the verdict ``unroot check`` builds its targets
+from: the SCC-style profiles, then optionally Pod Security on the object as admitted. This
+module is the only place in ``admission`` that knows how that entry is called; the rest of the
+package sees :class:`Outcome`.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from unroot.pipeline.workload import WorkloadOptions, admit_object
 from unroot.policy import jsonpatch
-from unroot.policy.scc import PROFILE_ANNOTATION, Profile, admit
-from unroot.policy.scc.admit import copy_json
+from unroot.policy.scc import PROFILE_ANNOTATION, Profile
 from unroot.policy.uidrange import UIDRange
 from unroot.workload.podspec import pod_spec_of
 
@@ -33,11 +34,21 @@ class Outcome:
     """Pointers of spec fields the profile fills in (empty when the object already complies)."""
 
 
-@dataclass(frozen=True, slots=True)
 class Engine:
-    profiles: Mapping[str, Profile]
-    psa: tuple[str, str] | None = None
-    """(level, version): also require Pod Security on the object as admitted."""
+    """The workload options a policy file stands for, built once per policy (re)load."""
+
+    __slots__ = ("options",)
+
+    def __init__(self, profiles: Mapping[str, Profile], psa: tuple[str, str] | None = None) -> None:
+        """``psa``: (level, version), also require Pod Security on the object as admitted."""
+        level, version = psa if psa is not None else (None, "latest")
+        self.options = WorkloadOptions(
+            mode="scc",
+            psa_level=level,
+            psa_version=version,
+            profiles=profiles,
+            simulate_ranges=False,
+        )
 
     def evaluate(
         self,
@@ -48,37 +59,32 @@ class Engine:
         namespace_annotations: Mapping[str, Any] | None,
     ) -> Outcome:
         """Raises InputError for a malformed object (the caller denies with the message)."""
-        decision = admit(
+        verdict = admit_object(
             obj,
-            profiles=self.profiles,
+            self.options,
             allowed_profiles=allowed_profiles,
             uid_range=uid_range,
             namespace_annotations=namespace_annotations,
         )
+        decision = verdict.decision
         if not decision.allowed:
             return Outcome(False, reasons=[str(r) for r in decision.reasons])
+        if verdict.psa is not None and not verdict.psa.allowed:
+            level, version = self.options.psa_level, self.options.psa_version
+            return Outcome(
+                False,
+                decision.profile,
+                reasons=[
+                    f"profile {decision.profile} admits it, but Pod Security {level} "
+                    f"{version} forbids: {r.text()}"
+                    for r in verdict.psa.results
+                ],
+            )
         patch = list(decision.patch)
         if decision.profile:
             _record_profile(obj, patch, decision.profile)
         fill = [op["path"] for op in patch if "/metadata" not in op["path"]]
-        outcome = Outcome(True, decision.profile, patch, [], fill)
-        if self.psa is not None:
-            level, version = self.psa
-            from unroot.policy.psa import evaluate
-
-            admitted = jsonpatch.apply(copy_json(obj), copy_json(patch)) if patch else obj
-            result = evaluate(admitted, level, version)
-            if not result.allowed:
-                return Outcome(
-                    False,
-                    decision.profile,
-                    reasons=[
-                        f"profile {decision.profile} admits it, but Pod Security {level} "
-                        f"{version} forbids: {r.text()}"
-                        for r in result.results
-                    ],
-                )
-        return outcome
+        return Outcome(True, decision.profile, patch, [], fill)
 
 
 def _record_profile(obj: dict[str, Any], patch: list[dict[str, Any]], name: str) -> None:
