@@ -315,7 +315,7 @@ def stage_costs() -> dict[str, float]:
 
     return {
         "decode (msgspec, typed, one pass)": best(lambda: rv.decode(raw)),
-        "policy (SCC admit + patch)": best(
+        "policy (admit_object: SCC admit + patch)": best(
             lambda: engine.evaluate(
                 obj, allowed_profiles=["restricted-v2"], uid_range=rng, namespace_annotations=None
             )
