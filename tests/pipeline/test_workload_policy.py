@@ -6,7 +6,8 @@ import pytest
 
 from unroot.findings import Category, Severity, Target, Verdict
 from unroot.pipeline import workload_policy as assess
-from unroot.policy.scc import builtin_profiles
+from unroot.pipeline.workload import WorkloadOptions, admit_object
+from unroot.policy.scc import SCCDecision, builtin_profiles
 from unroot.policy.scc.checks import check_for
 from unroot.policy.uidrange import parse_range
 from unroot.workload.load import load_text
@@ -58,16 +59,13 @@ def test_scc_categories(path: str, category: Category) -> None:
     assert check_for(path).category is category
 
 
-def _scc(text: str, allowed: str = "restricted-v2") -> Target:
+def _scc(text: str, allowed: str = "restricted-v2") -> tuple[Target, SCCDecision]:
     doc = load_text(text, "pod.yaml").documents[0]
-    target, _decision = assess.scc_target(
-        doc,
-        profiles=builtin_profiles(),
-        allowed_profiles=[allowed],
-        uid_range=parse_range("1000680000/10000"),
-        namespace_annotations=None,
-    )
-    return target
+    uid_range = parse_range("1000680000/10000")
+    options = WorkloadOptions(profiles=builtin_profiles(), allowed_profiles=(allowed,))
+    decision = admit_object(doc.obj, options, uid_range=uid_range).decision
+    target = assess.scc_target(doc, decision, allowed_profiles=[allowed], uid_range=uid_range)
+    return target, decision
 
 
 def test_scc_run_as_user_zero_is_no_user_other_uids_are_out_of_range() -> None:
@@ -75,7 +73,7 @@ def test_scc_run_as_user_zero_is_no_user_other_uids_are_out_of_range() -> None:
         text = POD.replace(
             "  - name: web\n", f"  - name: web\n    securityContext: {{runAsUser: {uid}}}\n"
         )
-        target = _scc(text)
+        target, _decision = _scc(text)
         [finding] = [f for f in target.findings if f.rule == "SCC-runAsUser"]
         assert finding.category is category, uid
 
@@ -92,14 +90,7 @@ def test_psa_findings_carry_the_check_category() -> None:
 
 
 def test_scc_target_mutations_are_info_findings_per_leaf() -> None:
-    doc = load_text(POD, "pod.yaml").documents[0]
-    target, decision = assess.scc_target(
-        doc,
-        profiles=builtin_profiles(),
-        allowed_profiles=["restricted-v2"],
-        uid_range=parse_range("1000680000/10000"),
-        namespace_annotations=None,
-    )
+    target, decision = _scc(POD)
     assert decision.allowed and target.verdict is Verdict.ALLOW
     leaves = {f.evidence[0].field: f.data["value"] for f in target.findings}
     assert leaves["spec.containers[0].securityContext.runAsUser"] == 1000680000

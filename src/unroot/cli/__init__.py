@@ -23,6 +23,9 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "check": ("unroot.cli.check", "check", "Check workloads against PSA / SCC-style policy."),
     "run": ("unroot.cli.run", "run", "Run an image as an arbitrary UID with no capabilities."),
     "verify": ("unroot.cli.verify", "verify", "Run an image, probe it, prove no process was root."),
+    "webhook": ("unroot.cli.webhook", "webhook", "Admission webhook server and its manifests."),
+    "namespaces": ("unroot.cli.namespaces", "namespaces", "Namespace UID ranges."),
+    "audit": ("unroot.cli.audit", "audit", "Verify and search the audit log."),
 }
 
 

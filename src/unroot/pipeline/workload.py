@@ -1,12 +1,17 @@
 """The workload pipeline: parsed Kubernetes / compose / command-line documents -> Targets.
 
-:func:`check_workloads` is the one entry for ``unroot check`` and the admission webhook. It takes
-documents that are already parsed (``unroot.workload.load.Source``; a webhook wraps the object
-of one AdmissionReview with :func:`unroot.workload.load.source_of_objects`) and
-:class:`WorkloadOptions`, and returns a :class:`WorkloadResult`: one Target per pod-holding
-document, the JSON Patches that would make each admissible, what cannot be fixed, and the
-messages a caller may show. It prints nothing and reads no files: images are scanned only
-through the ``image_scanner`` callable the caller passes in.
+:func:`check_workloads` is the entry for ``unroot check``. It takes documents that are already
+parsed (``unroot.workload.load.Source``; :func:`unroot.workload.load.source_of_objects` wraps
+API objects) and :class:`WorkloadOptions`, and returns a :class:`WorkloadResult`: one Target
+per pod-holding document, the JSON Patches that would make each admissible, what cannot be
+fixed, and the messages a caller may show. It prints nothing and reads no files: images are
+scanned only through the ``image_scanner`` callable the caller passes in.
+
+:func:`admit_object` is the policy verdict on one parsed object under the same options: the SCC
+profiles, then (with ``psa_level``) Pod Security on the object as the profile admits it.
+``check_workloads`` judges every document through it, and the admission webhook calls it once
+per AdmissionReview, so both answer with one engine; the webhook skips the findings, rules and
+reports it does not send back.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from unroot.findings import Evidence, Finding, Severity, Target, Verdict
 from unroot.pipeline import workload_policy as assess
 from unroot.pipeline.remedy import Remedy, Removal, remedy
 from unroot.policy import jsonpatch
+from unroot.policy.psa import PSADecision
 from unroot.policy.scc import DEFAULT_ALLOWED, Profile, SCCDecision, admit, load_profiles
 from unroot.policy.scc.admit import copy_json
 from unroot.policy.uidrange import UIDRange, allocate, parse_range, range_from_annotations
@@ -153,6 +159,48 @@ class WorkloadResult:
         if threshold is None:
             return False
         return any(f.severity.rank >= threshold.rank for t in self.targets for f in t.findings)
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectVerdict:
+    """The policy verdict on one object, before it becomes findings or an admission answer."""
+
+    decision: SCCDecision
+    """What the profiles decided: the admitting profile and its patch, or every refusal."""
+    psa: PSADecision | None = None
+    """Pod Security on the object as the profile admits it (``scc`` mode with ``psa_level``,
+    when a profile admits it); None when not asked for."""
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision.allowed and (self.psa is None or self.psa.allowed)
+
+
+def admit_object(
+    obj: object,
+    options: WorkloadOptions,
+    *,
+    allowed_profiles: Sequence[str] | None = None,
+    uid_range: UIDRange | None = None,
+    namespace_annotations: Mapping[str, object] | None = None,
+) -> ObjectVerdict:
+    """Judge one parsed object (a Pod or a workload) under ``options``' profiles.
+
+    ``allowed_profiles`` overrides ``options.allowed_profiles`` for this object (a webhook
+    grants profiles per namespace and subject). Raises InputError for a malformed object and
+    UsageError for an unknown profile name.
+    """
+    decision = admit(
+        obj,
+        profiles=options.profiles,
+        allowed_profiles=options.allowed_profiles if allowed_profiles is None else allowed_profiles,
+        uid_range=uid_range,
+        namespace_annotations=namespace_annotations,
+    )
+    if options.mode != "scc" or options.psa_level is None or not decision.allowed:
+        return ObjectVerdict(decision)
+    psa = assess.psa_on_admitted(obj, decision, options.psa_level, options.psa_version)
+    return ObjectVerdict(decision, psa)
 
 
 def make_options(
@@ -311,23 +359,25 @@ def _policy_target(
     if options.mode == "psa":
         target = assess.psa_target(doc, options.psa_level or "restricted", options.psa_version)
     if options.uses_profiles:
-        scc_target, decision = assess.scc_target(
-            doc,
-            profiles=options.profiles,
-            allowed_profiles=list(options.allowed_profiles),
-            uid_range=uid_range,
-            namespace_annotations=annotations,
+        verdict = admit_object(
+            doc.obj, options, uid_range=uid_range, namespace_annotations=annotations
         )
+        decision = verdict.decision
         if options.mode == "scc":
-            target = scc_target
-            if options.psa_level is not None:
+            target = assess.scc_target(
+                doc, decision, allowed_profiles=options.allowed_profiles, uid_range=uid_range
+            )
+            if verdict.psa is not None and not verdict.psa.allowed:
                 extra = assess.psa_after_patch(
-                    doc, decision, options.psa_level, options.psa_version
+                    doc,
+                    decision.profile,
+                    verdict.psa,
+                    options.psa_level or "restricted",
+                    options.psa_version,
                 )
-                if extra:
-                    target.findings.extend(extra)
-                    target.verdict = Verdict.DENY
-                    target.reasons.extend(f.message for f in extra)
+                target.findings.extend(extra)
+                target.verdict = Verdict.DENY
+                target.reasons.extend(f.message for f in extra)
     assert target is not None
     return target, decision
 

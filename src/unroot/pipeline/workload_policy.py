@@ -7,13 +7,13 @@ evidence carrying file, line, field and value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
 from unroot.findings import Category, Evidence, Finding, Target, Verdict
-from unroot.policy.psa import ForbiddenReason
+from unroot.policy.psa import ForbiddenReason, PSADecision
 from unroot.policy.psa.descriptors import descriptor as psa_descriptor
-from unroot.policy.scc import Profile, SCCDecision, SCCReason
+from unroot.policy.scc import SCCDecision, SCCReason
 from unroot.policy.scc.checks import MUTATE, check_for
 from unroot.policy.scc.checks import descriptor as scc_descriptor
 from unroot.policy.uidrange import UIDRange
@@ -48,22 +48,18 @@ def psa_target(doc: Document, level: str, version: str) -> Target:
 
 def scc_target(
     doc: Document,
+    decision: SCCDecision,
     *,
-    profiles: Mapping[str, Profile],
-    allowed_profiles: list[str],
+    allowed_profiles: Sequence[str],
     uid_range: UIDRange | None,
-    namespace_annotations: Mapping[str, object] | None,
-) -> tuple[Target, SCCDecision]:
-    """(target, SCCDecision). Mutations become info findings; denials error findings."""
-    from unroot.policy.scc import PROFILE_ANNOTATION, admit
+) -> Target:
+    """The target of an SCC decision: mutations become info findings, refusals error findings.
 
-    decision = admit(
-        doc.obj,
-        profiles=profiles,
-        allowed_profiles=allowed_profiles,
-        uid_range=uid_range,
-        namespace_annotations=namespace_annotations,
-    )
+    The decision comes from :func:`unroot.pipeline.workload.admit_object`, the one call into
+    the profiles that ``check`` and the admission webhook share.
+    """
+    from unroot.policy.scc import PROFILE_ANNOTATION
+
     target = base_target(doc, Verdict.ALLOW if decision.allowed else Verdict.DENY)
     target.info.update({"mode": "scc", "profiles_allowed": list(allowed_profiles)})
     if uid_range is not None:
@@ -92,7 +88,7 @@ def scc_target(
         for r in decision.reasons:
             target.findings.append(_scc_finding(doc, r))
             target.reasons.append(str(r))
-    return target, decision
+    return target
 
 
 def _psa_finding(
@@ -115,21 +111,25 @@ def _scc_finding(doc: Document, r: SCCReason) -> Finding:
     )
 
 
-def psa_after_patch(
-    doc: Document, decision: SCCDecision, level: str, version: str
-) -> list[Finding]:
-    """Pod Security findings on the object as the SCC profile would admit it.
+def psa_on_admitted(obj: object, decision: SCCDecision, level: str, version: str) -> PSADecision:
+    """Pod Security on ``obj`` as the profile admits it (its patch applied to a copy).
 
-    For ``--profile-mode scc --level L``: proves the filled-in pod also meets Pod Security.
+    For ``--profile-mode scc --level L`` and a webhook policy's ``podSecurity``: proves the
+    filled-in pod also meets Pod Security. ``decision`` must allow.
     """
     from unroot.policy import jsonpatch
     from unroot.policy.psa import evaluate
     from unroot.policy.scc.admit import copy_json
 
-    if not decision.allowed:
-        return []
-    patched = jsonpatch.apply(copy_json(doc.obj), copy_json(decision.patch))
-    result = evaluate(patched, level, version)
+    patched = jsonpatch.apply(copy_json(obj), copy_json(decision.patch)) if decision.patch else obj
+    return evaluate(patched, level, version)
+
+
+def psa_after_patch(
+    doc: Document, profile: str | None, result: PSADecision, level: str, version: str
+) -> list[Finding]:
+    """Findings for what Pod Security still forbids once ``profile`` has filled in defaults
+    (``result`` from :func:`psa_on_admitted`)."""
     out: list[Finding] = []
     for r in result.results:
         message = f"{r.reason}: {r.detail}" if r.detail else r.reason
@@ -137,7 +137,7 @@ def psa_after_patch(
             _psa_finding(
                 doc,
                 r,
-                f"after profile {decision.profile} fills in defaults, Pod Security "
+                f"after profile {profile} fills in defaults, Pod Security "
                 f"{level} {version} still denies: {message}",
                 fix="",
             )

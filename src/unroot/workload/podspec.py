@@ -36,6 +36,9 @@ _TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
     "PodTemplate": ("template",),
 }
 
+WORKLOAD_KINDS = frozenset(k for k in _TEMPLATE_PATHS if k != "Pod")
+"""Kinds that hold a pod template rather than being a pod."""
+
 
 @dataclass(slots=True)
 class PodRef:
