@@ -76,7 +76,13 @@ _FAIL_ON = ("info", "warning", "error", "never")
 )
 @click.option("--format", "fmt", type=click.Choice(_FORMATS), default="text", show_default=True)
 @click.option("--fix", is_flag=True, help="Fill in what the profile requires (SCC mutation).")
-@click.option("--write", is_flag=True, help="With --fix: rewrite the files in place.")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="With --fix: rewrite the files in place (a symlink's target; a file edited since it "
+    "was read is refused).",
+)
+@click.option("--force", is_flag=True, help="With --write: also rewrite read-only files.")
 @click.option(
     "--diff", "show_diff", is_flag=True, help="With --fix: print a unified diff (default)."
 )
@@ -104,6 +110,7 @@ def check(
     fmt: str,
     fix: bool,
     write: bool,
+    force: bool,
     show_diff: bool,
     fail_on: str,
     image_scan: bool,
@@ -138,7 +145,7 @@ def check(
     result = check_workloads(sources, options)
     _say(result.messages)
     if fix:
-        sys.exit(_fix(sources, result, write))
+        sys.exit(_fix(sources, result, write, force))
     from unroot.report import render
 
     render(result.targets, fmt, sys.stdout)
@@ -185,17 +192,23 @@ def _say(messages: list[str]) -> None:
         click.echo(f"unroot: {message}", err=True)
 
 
-def _fix(sources: list[Source], result: WorkloadResult, write: bool) -> int:
+def _fix(sources: list[Source], result: WorkloadResult, write: bool, force: bool) -> int:
     """Print the patches as a diff, or write them; the exit code of a --fix run."""
-    from unroot.pipeline.rewrite import unified_diff, write_atomic
+    from unroot.errors import UsageError
+    from unroot.files.write import rewrite
+    from unroot.pipeline.rewrite import unified_diff
     from unroot.pipeline.workload import fixed_sources
 
     fixed, messages = fixed_sources(sources, result)
     _say(messages)
     for item in fixed:
         if write:
-            write_atomic(item.source.file, item.text)
+            snapshot = item.source.snapshot
+            if snapshot is None:
+                raise UsageError(f"--write {item.source.file}: not a regular file; use --diff")
+            notes = rewrite(item.source.file, item.text.encode("utf-8"), snapshot, force=force)
             _say([f"fixed {item.source.file} ({item.documents} document(s))", *item.notes()])
+            _say(notes)
         else:
             header = "".join(f"# unroot check --fix: {line}\n" for line in item.notes())
             sys.stdout.write(header + unified_diff(item.source.file, item.source.text, item.text))
