@@ -46,10 +46,10 @@ def is_compose(obj: Any) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("services"), dict) and "kind" not in obj
 
 
-def load_compose(text: str, file: str) -> Source:
+def load_compose(text: str, file: str, stream: list[int] | None = None) -> Source:
     """Parse a compose file into one pseudo-Pod document per service (sorted by file order)."""
     src = Source(file=file, text=text, format="compose", chunks=split_chunks(text))
-    budget = stream_budget(text)
+    budget = stream if stream is not None else stream_budget(text)
     for chunk in src.chunks:
         node = parse_chunk(chunk, file)
         chunk.parsed = node is not None
