@@ -23,6 +23,7 @@ from unroot.dockerfile.expand import expand, word
 from unroot.dockerfile.model import Dockerfile, Instruction, Stage
 from unroot.dockerfile.parse import directives, parse_instructions
 from unroot.errors import InputError, UsageError
+from unroot.untrusted import is_decimal
 
 _IMAGE_HINT = re.compile(r"[/:@.]")
 
@@ -139,7 +140,7 @@ def _link_bases(stages: list[Stage]) -> None:
 
 def stage_ref(stages: list[Stage], ref: str) -> Stage | None:
     """The stage ``ref`` names (name or index), or None for an image reference."""
-    if ref.isdecimal():
+    if is_decimal(ref):
         index = int(ref)
         return stages[index] if index < len(stages) else None
     lowered = ref.lower()
@@ -251,7 +252,7 @@ def _check_from_refs(stages: list[Stage], path: str, escape: str) -> None:
                 ref = expand(raw, scope, escape=escape).text
                 target = stage_ref(stages, ref)
                 if target is None:
-                    if ref.isdecimal():
+                    if is_decimal(ref):
                         raise InputError(
                             f"{path}:{ins.line}: --from={ref}: there is no stage {ref}"
                         )
