@@ -44,6 +44,8 @@ def classify(arg: str) -> tuple[str, str]:
                 f"'docker-archive:{arg}'"
             )
         return "dockerfile", arg
+    if path.is_symlink() or path.exists():  # a FIFO, a device, a dangling link: refused later
+        return "dockerfile", arg
     if not arg.strip():
         raise UsageError("empty target")
     return "image", arg

@@ -81,7 +81,8 @@ def load(
                         global_scope[name] = value
                 continue
             raise InputError(
-                f"{path}:{ins.line}: {ins.cmd} before the first FROM (only ARG may come first)"
+                f"{path}:{ins.line}: {_word(ins.cmd)} before the first FROM "
+                "(only ARG may come first)"
             )
         stages[-1].instructions.append(ins)
     if not stages:
@@ -315,3 +316,9 @@ def chain(dockerfile: Dockerfile, stage: Stage) -> list[Stage]:
     while out[0].base_stage is not None:
         out.insert(0, dockerfile.stages[out[0].base_stage])
     return out
+
+
+def _word(cmd: str) -> str:
+    """An instruction keyword for a message; anything else is not quoted (a line of a file
+    that is no Dockerfile may be a secret)."""
+    return cmd.upper() if cmd.isascii() and cmd.isalpha() and len(cmd) <= 12 else "a line"
