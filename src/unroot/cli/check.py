@@ -98,6 +98,15 @@ _FAIL_ON = ("info", "warning", "error", "never")
     is_flag=True,
     help="Also scan each container image and combine (e.g. runAsNonRoot vs USER name).",
 )
+@click.option(
+    "--image-source",
+    "image_sources",
+    multiple=True,
+    metavar="NAME=REF",
+    help="With --image-scan: scan the image the workloads name NAME from REF, which may use "
+    "a file transport (oci:DIR, oci-archive:FILE, docker-archive:FILE). Workloads themselves "
+    "may only name images.",
+)
 def check(
     inputs: tuple[str, ...],
     cmdlines: tuple[str, ...],
@@ -114,6 +123,7 @@ def check(
     show_diff: bool,
     fail_on: str,
     image_scan: bool,
+    image_sources: tuple[str, ...],
 ) -> None:
     """Check workloads (Kubernetes YAML, Helm output, compose files, run command lines)."""
     if fmt == "verdict":
@@ -139,7 +149,7 @@ def check(
         profile_paths=profile_paths,
         allowed_profiles=allowed,
         fix=fix,
-        image_scanner=_image_scanner() if image_scan else None,
+        image_scanner=_image_scanner(image_sources) if image_scan else None,
     )
     sources = read_sources(inputs, cmdlines)
     result = check_workloads(sources, options)
@@ -181,10 +191,23 @@ def _verdict(inputs: tuple[str, ...], level: str, version: str) -> None:
     sys.exit(code)
 
 
-def _image_scanner() -> Callable[[str], Target]:
+def _image_scanner(sources: tuple[str, ...]) -> Callable[[str], Target]:
+    """Scan an image a workload names; ``--image-source NAME=REF`` maps a name to a
+    reference only the command line may give (a layout or an archive on disk)."""
+    from unroot.errors import UsageError
     from unroot.pipeline.image import scan_image_ref
 
-    return scan_image_ref
+    mapping: dict[str, str] = {}
+    for item in sources:
+        name, sep, ref = item.partition("=")
+        if not sep or not name or not ref:
+            raise UsageError(f"--image-source {item!r}: expected NAME=REF")
+        mapping[name] = ref
+
+    def scan(name: str) -> Target:
+        return scan_image_ref(mapping.get(name, name))
+
+    return scan
 
 
 def _say(messages: list[str]) -> None:
