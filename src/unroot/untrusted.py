@@ -60,7 +60,7 @@ def parse_id(text: str, *, maximum: int = (1 << 32) - 2) -> int | None:
     return value if value is not None and value <= maximum else None
 
 
-def check_word(length: int, what: str = "an expanded word") -> None:
+def check_word(length: int, what: str = "a word") -> None:
     """Raise when an expansion result reaches :data:`MAX_WORD` characters."""
     if length > MAX_WORD:
         raise InputError(

@@ -27,6 +27,11 @@ from unroot.untrusted import is_decimal
 
 _IMAGE_HINT = re.compile(r"[/:@.]")
 
+MAX_STAGES = 256
+"""Most stages (FROM lines) in one Dockerfile: every stage is analysed and COPY --from
+chains between them are followed, so the work grows with their number; real multi-stage
+builds have a handful."""
+
 
 def platform_args(platform: str | None) -> dict[str, str]:
     """The automatic platform ARGs BuildKit defines (the target defaults to linux/amd64)."""
@@ -70,6 +75,10 @@ def load(
     stages: list[Stage] = []
     for ins in instructions:
         if ins.cmd == "FROM":
+            if len(stages) >= MAX_STAGES:
+                raise InputError(
+                    f"{path}:{ins.line}: more than {MAX_STAGES} stages (FROM lines); refusing"
+                )
             stages.append(_new_stage(ins, len(stages), global_scope, escape, path))
             continue
         if not stages:
