@@ -22,15 +22,22 @@ from unroot.errors import InputError, UsageError
 from unroot.files.jail import Jail
 from unroot.files.read import open_named
 from unroot.files.write import Snapshot
-from unroot.workload.load import MAX_BYTES, Source, decode, load_text, read_bounded
+from unroot.workload.load import (
+    MAX_BYTES,
+    Source,
+    decode,
+    load_text,
+    read_bounded,
+    stream_budget,
+)
 
 MAX_FILES = 10_000
 MAX_RUN_BYTES = 16 * 1024 * 1024
 """Most input bytes of one run, all files and stdin together (a folder of large manifests
 must not add up to more than one large file)."""
-MAX_RUN_VALUES = 1_000_000 + MAX_RUN_BYTES // 2
-"""Most YAML values all documents of one run may expand to, aliases included: the per-stream
-allowance of one input of the largest size, shared by every input of the run."""
+MAX_DOCUMENTS = 100_000
+"""Most YAML documents in one run, all inputs together (a rendered Helm chart has hundreds)."""
+_DOCUMENT_MARK = re.compile(r"^---", re.MULTILINE)
 _SUFFIXES = (".yaml", ".yml", ".json")
 _SERVICES = re.compile(r"^services:", re.MULTILINE)
 _KIND = re.compile(r"^kind:", re.MULTILINE)
@@ -41,12 +48,30 @@ def looks_like_compose(text: str) -> bool:
 
 
 class Budget:
-    """What the inputs of one run may still cost together: bytes read and YAML values built
-    (``values`` is the shared stream budget of :func:`~unroot.workload.load.load_text`)."""
+    """What the inputs of one run may still cost together: bytes read, documents, and YAML
+    values built. All inputs share the value allowance of one stream holding them all
+    (:func:`~unroot.workload.load.stream_budget` of their total size), so many small bombs
+    in many files add up as they would in one."""
 
     def __init__(self) -> None:
         self.bytes = MAX_RUN_BYTES
-        self.values = [MAX_RUN_VALUES]
+        self.documents = MAX_DOCUMENTS
+        self.text_chars = 0
+        self.values_spent = 0
+
+    def stream(self, text: str, file: str) -> list[int]:
+        """The value budget for parsing ``text``; hand it back through :meth:`spent`."""
+        self.documents -= len(_DOCUMENT_MARK.findall(text))
+        if self.documents < 0:
+            raise InputError(
+                f"{file}: the inputs of this run hold more than {MAX_DOCUMENTS} YAML "
+                "documents; check them in smaller runs"
+            )
+        self.text_chars += len(text)
+        return [stream_budget_of(self.text_chars) - self.values_spent]
+
+    def spent(self, stream: list[int], given: int) -> None:
+        self.values_spent += given - stream[0]
 
     def take_bytes(self, size: int, file: str) -> None:
         self.bytes -= size
@@ -57,13 +82,23 @@ class Budget:
             )
 
 
+def stream_budget_of(chars: int) -> int:
+    """The value allowance of a stream of ``chars`` characters (as load_text gives one)."""
+    return stream_budget("")[0] + chars // 2
+
+
 def load_source(text: str, file: str, budget: Budget | None = None) -> Source:
-    stream = budget.values if budget is not None else None
+    stream = budget.stream(text, file) if budget is not None else None
+    given = stream[0] if stream is not None else 0
     if looks_like_compose(text):
         from unroot.workload.compose import load_compose
 
-        return load_compose(text, file, stream)
-    return load_text(text, file, stream)
+        source = load_compose(text, file, stream)
+    else:
+        source = load_text(text, file, stream)
+    if budget is not None and stream is not None:
+        budget.spent(stream, given)
+    return source
 
 
 def _folder_files(jail: Jail, arg: str, warnings: list[str]) -> list[tuple[str, str]]:
