@@ -653,3 +653,28 @@ def test_hostile_input(tmp_path: Path, name: str) -> None:
         now = os.stat(path)
         assert (now.st_ino, now.st_mtime_ns, now.st_mode) == (st.st_ino, st.st_mtime_ns, st.st_mode)
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+FORGED = "caf\udce9\x1b[2J\x1b[H\nverdict: ARBITRARY-UID-READY\u202e"
+"""A file name from an image: a Latin-1 byte, screen-clearing escapes, a forged verdict line
+and a bidi override."""
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_hostile_names_are_escaped_in_every_format(tmp_path: Path, fmt: str) -> None:
+    from unroot.oci import writer as oci_writer
+
+    layout = tmp_path / "img"
+    oci_writer.write_image(
+        str(layout),
+        [[oci_writer.Entry("usr", type="dir"), oci_writer.Entry(f"usr/{FORGED}", mode=0o4755)]],
+        oci_writer.default_config(User="1000"),
+    )
+    outcome = run_unroot(["scan", f"oci:{layout}", "--format", fmt], tmp_path)
+    assert_bounded(outcome)
+    assert outcome.code in (0, 1), outcome.stderr
+    assert outcome.stdout.decode("utf-8")  # valid UTF-8 throughout
+    assert b"\x1b" not in outcome.stdout and "\u202e".encode() not in outcome.stdout
+    assert not re.search(rb"^\s*verdict: ARBITRARY", outcome.stdout, re.MULTILINE)
+    assert b"caf\\xe9" in outcome.stdout.replace(b"\\\\", b"\\")
+    assert b"setuid" in outcome.stdout
