@@ -61,8 +61,10 @@ class Budget:
 
     def stream(self, text: str, file: str) -> list[int]:
         """The value budget for parsing ``text``; hand it back through :meth:`spent`."""
-        self.documents -= len(_DOCUMENT_MARK.findall(text))
-        if self.documents < 0:
+        for _ in _DOCUMENT_MARK.finditer(text):  # counted without a list of matches
+            self.documents -= 1
+            if self.documents >= 0:
+                continue
             raise InputError(
                 f"{file}: the inputs of this run hold more than {MAX_DOCUMENTS} YAML "
                 "documents; check them in smaller runs"
