@@ -168,6 +168,7 @@ def check(
 def _verdict(inputs: tuple[str, ...], level: str, version: str) -> None:
     """The conformance contract: the verdict on stdout (errors on stderr) and its exit code."""
     from unroot.errors import InputError
+    from unroot.files.read import open_named
     from unroot.pipeline.psa_verdict import EXIT_ERROR, verdict_for_stream
     from unroot.workload.load import read_bounded
 
@@ -177,11 +178,8 @@ def _verdict(inputs: tuple[str, ...], level: str, version: str) -> None:
             if path == "-":
                 chunks.append(read_bounded(sys.stdin.buffer, "<stdin>"))
                 continue
-            try:
-                with open(path, "rb") as fh:
-                    chunks.append(read_bounded(fh, path))
-            except OSError as exc:
-                raise InputError(f"{path}: {exc.strerror}") from None
+            with open_named(path) as fh:
+                chunks.append(read_bounded(fh, path))
         text, code = verdict_for_stream(b"".join(chunks), level, version)
     except InputError as exc:
         text, code = f"error: {exc}", EXIT_ERROR
