@@ -346,15 +346,16 @@ def test_image_scan_combines_run_as_non_root_with_named_user(tmp_path: Path) -> 
         [[oci_writer.Entry("etc", type="dir"), oci_writer.Entry("etc/passwd", data=passwd)]],
         oci_writer.default_config(User="app"),
     )
-    ref = f"oci:{layout}:latest"
+    source = f"example.com/app:1=oci:{layout}:latest"
     text = (
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
         "  securityContext: {runAsNonRoot: true}\n  containers:\n"
-        f'  - name: c\n    image: "{ref}"\n'
+        "  - name: c\n    image: example.com/app:1\n"
     )
     path = tmp_path / "p.yaml"
     path.write_text(text)
-    res = run(str(path), "--level", "baseline", "--image-scan", "--format", "json")
+    scan = ["--image-scan", "--image-source", source]
+    res = run(str(path), "--level", "baseline", *scan, "--format", "json")
     assert res.returncode == 1, res.stdout + res.stderr
     found = targets(res.stdout)
     pod = next(t for t in found if t["kind"] == "workload")
@@ -363,7 +364,7 @@ def test_image_scan_combines_run_as_non_root_with_named_user(tmp_path: Path) -> 
     assert hit["evidence"][0]["line"] == line_of(text, "image:")
     assert any(t["kind"] == "image" for t in found)
     # in SCC mode the profile fills runAsUser, so the kubelet has a number: no such finding
-    res = run(str(path), "--image-scan", "--uid-range", "5000/100", "--format", "json")
+    res = run(str(path), *scan, "--uid-range", "5000/100", "--format", "json")
     pod = next(t for t in targets(res.stdout) if t["kind"] == "workload")
     assert not [f for f in pod["findings"] if f["rule"] == "UR503"]
 
@@ -371,10 +372,19 @@ def test_image_scan_combines_run_as_non_root_with_named_user(tmp_path: Path) -> 
 def test_image_scan_unreachable_image_is_reported_not_fatal(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text(
-        "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, "
-        f"image: 'oci:{tmp_path}/nope:latest'}}]}}\n"
+        "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: nope:1}]}\n"
     )
-    res = run(str(path), "--level", "baseline", "--image-scan", "--format", "json")
+    source = f"nope:1=oci:{tmp_path}/nope:latest"
+    res = run(
+        str(path),
+        "--level",
+        "baseline",
+        "--image-scan",
+        "--image-source",
+        source,
+        "--format",
+        "json",
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     [target] = targets(res.stdout)
     assert any(f["rule"] == "UR002" for f in target["findings"])

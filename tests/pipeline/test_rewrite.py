@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from unroot.pipeline.rewrite import guess_indent, rewrite, unified_diff, write_atomic
+from unroot.pipeline.rewrite import guess_indent, rewrite, unified_diff
 from unroot.workload.load import load_text
 
 TEXT = """\
@@ -59,13 +57,3 @@ def test_rewrite_keeps_comments_and_other_documents() -> None:
 )
 def test_guess_indent(text: str, expect: tuple[int, int]) -> None:
     assert guess_indent(text) == expect
-
-
-def test_write_atomic_keeps_mode(tmp_path: Path) -> None:
-    target = tmp_path / "m.yaml"
-    target.write_text("old\n")
-    target.chmod(0o640)
-    write_atomic(str(target), "new\n")
-    assert target.read_text() == "new\n"
-    assert target.stat().st_mode & 0o777 == 0o640
-    assert [p.name for p in tmp_path.iterdir()] == ["m.yaml"]

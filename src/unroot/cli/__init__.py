@@ -7,6 +7,7 @@ Each verb lives in its own module (``unroot.cli.<verb>``) and is imported only w
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import sys
 from typing import Any
@@ -65,8 +66,13 @@ class LazyGroup(click.Group):
 def cli() -> None:
     """unroot: why a container needs root, how to run it without, and a gate that enforces it.
 
-    Exit codes: 0 clean, 1 findings at or above --fail-on (or a deny), 2 usage or input error.
+    Exit codes: 0 clean, 1 findings at or above --fail-on (or a deny), 2 usage or input error,
+    3 internal error (a bug: set UNROOT_DEBUG=1 for the traceback).
     """
+
+
+EXIT_INTERNAL = 3
+"""Exit code of an unexpected exception: never 1, which CI reads as findings or a deny."""
 
 
 def main(argv: list[str] | None = None) -> Any:
@@ -76,7 +82,7 @@ def main(argv: list[str] | None = None) -> Any:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"unroot: error: {_one_line(exc.format_message())}", err=True)
         sys.exit(2)
     except click.Abort:
         click.echo("unroot: aborted", err=True)
@@ -87,6 +93,13 @@ def main(argv: list[str] | None = None) -> Any:
     except RecursionError:
         click.echo("unroot: error: input nested too deeply", err=True)
         sys.exit(2)
+    except MemoryError:
+        click.echo("unroot: error: out of memory (an input under the documented limits?)", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"unroot: error: {_one_line(where + (exc.strerror or str(exc)))}", err=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         click.echo("unroot: interrupted", err=True)
         sys.exit(130)
@@ -94,7 +107,21 @@ def main(argv: list[str] | None = None) -> Any:
         word = "interrupted" if exc.signum == signal.SIGINT else "terminated"
         click.echo(f"unroot: {word}", err=True)
         sys.exit(128 + exc.signum)
+    except Exception as exc:
+        if os.environ.get("UNROOT_DEBUG"):
+            raise
+        what = _one_line(f"{type(exc).__name__}: {exc}")
+        click.echo(f"unroot: internal error: {what} (UNROOT_DEBUG=1 shows where)", err=True)
+        sys.exit(EXIT_INTERNAL)
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split()) or "unknown error"
+    """A message as one printable line of at most :data:`_MAX_MESSAGE` characters: control
+    characters escaped (a path or name in it may come from a hostile input)."""
+    from unroot.untrusted import one_line
+
+    line = one_line(text)
+    return line if len(line) <= _MAX_MESSAGE else line[: _MAX_MESSAGE - 3] + "..."
+
+
+_MAX_MESSAGE = 400

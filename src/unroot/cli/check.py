@@ -77,7 +77,13 @@ _FAIL_ON = ("info", "warning", "error", "never")
 )
 @click.option("--format", "fmt", type=click.Choice(_FORMATS), default="text", show_default=True)
 @click.option("--fix", is_flag=True, help="Fill in what the profile requires (SCC mutation).")
-@click.option("--write", is_flag=True, help="With --fix: rewrite the files in place.")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="With --fix: rewrite the files in place (a symlink's target; a file edited since it "
+    "was read is refused).",
+)
+@click.option("--force", is_flag=True, help="With --write: also rewrite read-only files.")
 @click.option(
     "--diff", "show_diff", is_flag=True, help="With --fix: print a unified diff (default)."
 )
@@ -93,6 +99,15 @@ _FAIL_ON = ("info", "warning", "error", "never")
     is_flag=True,
     help="Also scan each container image and combine (e.g. runAsNonRoot vs USER name).",
 )
+@click.option(
+    "--image-source",
+    "image_sources",
+    multiple=True,
+    metavar="NAME=REF",
+    help="With --image-scan: scan the image the workloads name NAME from REF, which may use "
+    "a file transport (oci:DIR, oci-archive:FILE, docker-archive:FILE). Workloads themselves "
+    "may only name images.",
+)
 def check(
     inputs: tuple[str, ...],
     cmdlines: tuple[str, ...],
@@ -105,9 +120,11 @@ def check(
     fmt: str,
     fix: bool,
     write: bool,
+    force: bool,
     show_diff: bool,
     fail_on: str,
     image_scan: bool,
+    image_sources: tuple[str, ...],
 ) -> None:
     """Check workloads (Kubernetes YAML, Helm output, compose files, run command lines)."""
     if fmt == "verdict":
@@ -135,13 +152,13 @@ def check(
         profile_paths=profile_paths,
         allowed_profiles=allowed,
         fix=fix,
-        image_scanner=_image_scanner() if image_scan else None,
+        image_scanner=_image_scanner(image_sources) if image_scan else None,
     )
     sources = read_sources(inputs, cmdlines)
     result = check_workloads(sources, options)
     _say(result.messages)
     if fix:
-        sys.exit(_fix(sources, result, write))
+        sys.exit(_fix(sources, result, write, force))
     from unroot.report import render
 
     render(result.targets, fmt, sys.stdout)
@@ -154,6 +171,7 @@ def check(
 def _verdict(inputs: tuple[str, ...], level: str, version: str) -> None:
     """The conformance contract: the verdict on stdout (errors on stderr) and its exit code."""
     from unroot.errors import InputError
+    from unroot.files.read import open_named
     from unroot.pipeline.psa_verdict import EXIT_ERROR, verdict_for_stream
     from unroot.workload.load import read_bounded
 
@@ -163,11 +181,8 @@ def _verdict(inputs: tuple[str, ...], level: str, version: str) -> None:
             if path == "-":
                 chunks.append(read_bounded(sys.stdin.buffer, "<stdin>"))
                 continue
-            try:
-                with open(path, "rb") as fh:
-                    chunks.append(read_bounded(fh, path))
-            except OSError as exc:
-                raise InputError(f"{path}: {exc.strerror}") from None
+            with open_named(path) as fh:
+                chunks.append(read_bounded(fh, path))
         text, code = verdict_for_stream(b"".join(chunks), level, version)
     except InputError as exc:
         text, code = f"error: {exc}", EXIT_ERROR
@@ -184,6 +199,7 @@ def _scc_verdict(inputs: tuple[str, ...]) -> NoReturn:
     import orjson
 
     from unroot.errors import InputError
+    from unroot.files.read import open_named
     from unroot.pipeline.scc_verdict import answer_for_bundle
     from unroot.workload.load import read_bounded
 
@@ -193,21 +209,31 @@ def _scc_verdict(inputs: tuple[str, ...]) -> NoReturn:
     if path == "-":
         data, name = read_bounded(sys.stdin.buffer, "<stdin>"), "<stdin>"
     else:
-        try:
-            with open(path, "rb") as fh:
-                data, name = read_bounded(fh, path), path
-        except OSError as exc:
-            raise InputError(f"{path}: {exc.strerror}") from None
+        with open_named(path) as fh:
+            data, name = read_bounded(fh, path), path
     answer, code = answer_for_bundle(data, name)
     sys.stdout.write(orjson.dumps(answer).decode() + "\n")
     sys.stdout.flush()
     sys.exit(code)
 
 
-def _image_scanner() -> Callable[[str], Target]:
+def _image_scanner(sources: tuple[str, ...]) -> Callable[[str], Target]:
+    """Scan an image a workload names; ``--image-source NAME=REF`` maps a name to a
+    reference only the command line may give (a layout or an archive on disk)."""
+    from unroot.errors import UsageError
     from unroot.pipeline.image import scan_image_ref
 
-    return scan_image_ref
+    mapping: dict[str, str] = {}
+    for item in sources:
+        name, sep, ref = item.partition("=")
+        if not sep or not name or not ref:
+            raise UsageError(f"--image-source {item!r}: expected NAME=REF")
+        mapping[name] = ref
+
+    def scan(name: str) -> Target:
+        return scan_image_ref(mapping.get(name, name))
+
+    return scan
 
 
 def _say(messages: list[str]) -> None:
@@ -215,17 +241,23 @@ def _say(messages: list[str]) -> None:
         click.echo(f"unroot: {message}", err=True)
 
 
-def _fix(sources: list[Source], result: WorkloadResult, write: bool) -> int:
+def _fix(sources: list[Source], result: WorkloadResult, write: bool, force: bool) -> int:
     """Print the patches as a diff, or write them; the exit code of a --fix run."""
-    from unroot.pipeline.rewrite import unified_diff, write_atomic
+    from unroot.errors import UsageError
+    from unroot.files.write import rewrite
+    from unroot.pipeline.rewrite import unified_diff
     from unroot.pipeline.workload import fixed_sources
 
     fixed, messages = fixed_sources(sources, result)
     _say(messages)
     for item in fixed:
         if write:
-            write_atomic(item.source.file, item.text)
+            snapshot = item.source.snapshot
+            if snapshot is None:
+                raise UsageError(f"--write {item.source.file}: not a regular file; use --diff")
+            notes = rewrite(item.source.file, item.text.encode("utf-8"), snapshot, force=force)
             _say([f"fixed {item.source.file} ({item.documents} document(s))", *item.notes()])
+            _say(notes)
         else:
             header = "".join(f"# unroot check --fix: {line}\n" for line in item.notes())
             sys.stdout.write(header + unified_diff(item.source.file, item.source.text, item.text))

@@ -5,10 +5,8 @@ need root. Wiring only: classification of the arguments, progress, output and ex
 from __future__ import annotations
 
 import io
-import os
 import signal
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +43,8 @@ def classify(arg: str) -> tuple[str, str]:
                 f"{arg} is an archive: say which kind, e.g. 'oci-archive:{arg}' or "
                 f"'docker-archive:{arg}'"
             )
+        return "dockerfile", arg
+    if path.is_symlink() or path.exists():  # a FIFO, a device, a dangling link: refused later
         return "dockerfile", arg
     if not arg.strip():
         raise UsageError("empty target")
@@ -102,23 +102,6 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], ProgressFn | None]]:
         yield for_image
 
 
-def _atomic_write(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same directory and a rename."""
-    target = os.path.abspath(path)
-    parent = os.path.dirname(target)
-    if not os.path.isdir(parent):
-        raise UsageError(f"--output: directory {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".unroot-report-", dir=parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 @contextmanager
 def _terminate_cleanly() -> Iterator[None]:
     """SIGTERM (a CI timeout, ``timeout``), SIGINT and SIGHUP stop the scan by raising
@@ -167,9 +150,11 @@ def fails(targets: Sequence[Target], fail_on: Severity) -> bool:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Write the report to FILE (atomically) instead of stdout.",
+    metavar="FILE",
+    help="Write the report to FILE instead of stdout (a regular file is replaced atomically, "
+    "keeping its mode and owner; /dev/null, a FIFO or a terminal is written directly).",
 )
+@click.option("--force", is_flag=True, help="With --output: replace a read-only file.")
 @click.option("--target", "stage", help="Dockerfile stage to analyze (default: the last).")
 def scan(
     targets: tuple[str, ...],
@@ -177,6 +162,7 @@ def scan(
     fmt: str,
     fail_on: str,
     output: str | None,
+    force: bool,
     stage: str | None,
 ) -> None:
     """Explain why images or Dockerfiles need root.
@@ -202,9 +188,12 @@ def scan(
                     results.append(_scan_dockerfile(ref, stage, platform))
 
         if output:
+            from unroot.files.write import write_output
+
             buffer = io.StringIO()
             render(results, fmt, buffer, color=False)
-            _atomic_write(output, buffer.getvalue())
+            for note in write_output(output, buffer.getvalue().encode("utf-8"), force=force):
+                click.echo(f"unroot: note: {note}", err=True)
         else:
             render(results, fmt, sys.stdout)
             sys.stdout.flush()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from unroot.untrusted import is_decimal
+
 
 @dataclass(frozen=True, slots=True)
 class Setting:
@@ -81,7 +83,7 @@ _ADDR_PORT = re.compile(r"^(?:\[(?P<v6>[^\]]*)\]|(?P<host>[^:\s]*)):(?P<port>\d{
 def split_addr_port(text: str) -> tuple[str, int] | None:
     """ "80" -> ("", 80); "127.0.0.1:8080"; "[::]:443"; "*:80". None when no port is given."""
     text = text.strip().strip("'\"")
-    if text.isdigit():
+    if is_decimal(text):
         return ("", int(text)) if 0 <= int(text) <= 65535 else None
     m = _ADDR_PORT.match(text)
     if not m:

@@ -16,6 +16,7 @@ from unroot.dockerfile.baseimage import BaseInfo
 from unroot.dockerfile.expand import word
 from unroot.dockerfile.model import Dockerfile, Instruction, Stage
 from unroot.dockerfile.runs import RunStep
+from unroot.untrusted import is_decimal
 
 ROOT_NAMES = frozenset({"root", "0"})
 
@@ -37,7 +38,7 @@ class UserSpec:
         user_part, sep, group_part = text.partition(":")
         if not user_part:
             return cls(spec, "", group_part if sep else None, None, None)
-        uid = int(user_part) if user_part.isascii() and user_part.isdecimal() else None
+        uid = int(user_part) if is_decimal(user_part) else None
         is_root = user_part.lower() == "root" or uid == 0
         return cls(spec, user_part, group_part if sep else None, is_root, uid)
 

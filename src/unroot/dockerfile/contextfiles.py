@@ -18,8 +18,13 @@ from dataclasses import dataclass
 from unroot.dockerfile.context import DockerfileContext
 from unroot.dockerfile.model import Stage
 from unroot.dockerfile.stages import chain, stage_ref
+from unroot.errors import InputError
+from unroot.files.jail import Jail
 
 MAX_FILE = 1024 * 1024
+MAX_CONTEXT_FILES = 100_000
+"""Most context files COPY instructions may reach (all instructions together): a context
+walk is bounded even when it is a home directory."""
 _MAX_DEPTH = 4
 
 
@@ -40,6 +45,8 @@ class ContextFiles:
     def __init__(self, ctx: DockerfileContext) -> None:
         self.ctx = ctx
         self.root = os.path.realpath(ctx.context_dir)
+        self._jail = Jail(self.root)
+        self._walked = 0
         self._cache: dict[int, dict[str, Source]] = {}
 
     def __call__(self, path: str) -> str | None:
@@ -123,6 +130,12 @@ class ContextFiles:
                 continue
             if os.path.isdir(real):
                 for dirpath, _dirs, files in os.walk(real):
+                    self._walked += len(files)
+                    if self._walked > MAX_CONTEXT_FILES:
+                        raise InputError(
+                            f"{self.root}: COPY reaches more than {MAX_CONTEXT_FILES} context "
+                            "files; refusing"
+                        )
                     for name in files:
                         full = os.path.join(dirpath, name)
                         rel = os.path.relpath(full, real).replace(os.sep, "/")
@@ -141,14 +154,10 @@ class ContextFiles:
                     yield inside, Source(inside, context_path=real, line=line)
 
     def _read(self, path: str) -> str | None:
-        try:
-            if os.path.getsize(path) > MAX_FILE:
-                return None
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_FILE)
-        except OSError:
-            return None
-        if b"\x00" in data:
+        """The text of a context file: a regular file inside the context under
+        :data:`MAX_FILE` (a link out of it, a FIFO or a device is never opened)."""
+        data = self._jail.try_read(path, MAX_FILE)
+        if data is None or b"\x00" in data:
             return None
         return data.decode("utf-8", "replace")
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from unroot.untrusted import check_word
+
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NAME_CHARS = _NAME_START | frozenset("0123456789")
 MAX_DEPTH = 8
@@ -48,6 +50,7 @@ def _expand(
 ) -> str:
     out: list[str] = []
     i, n = 0, len(word)
+    grown = 0  # characters substituted so far: the result stays under untrusted.MAX_WORD
     in_single = False
     while i < n:
         ch = word[i]
@@ -77,11 +80,12 @@ def _expand(
             if end < 0:
                 out.append(word[i:])
                 break
-            out.append(
-                _brace(
-                    word[i + 2 : end], word[i : end + 1], variables, escape, keep, unknown, depth
-                )
+            value = _brace(
+                word[i + 2 : end], word[i : end + 1], variables, escape, keep, unknown, depth
             )
+            grown += len(value)
+            check_word(grown + n)
+            out.append(value)
             i = end + 1
             continue
         if nxt in _NAME_START:
@@ -90,6 +94,8 @@ def _expand(
                 j += 1
             name = word[i + 1 : j]
             if name in variables:
+                grown += len(variables[name])
+                check_word(grown + n)
                 out.append(variables[name])
             else:
                 unknown.append(name)

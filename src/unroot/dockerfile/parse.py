@@ -23,6 +23,8 @@ from typing import Any
 
 from unroot.dockerfile.model import Heredoc, Instruction
 from unroot.errors import InputError
+from unroot.files.jail import Jail
+from unroot.files.read import read_regular
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_LINE = 65_535
@@ -36,17 +38,14 @@ MAX_INSTRUCTIONS = 5_000
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 
 
-def read_text(path: str) -> str:
-    """The file's text, or InputError for anything that is not a sane text file."""
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_BYTES:
-            raise InputError(f"{path}: file too large ({size} bytes, limit {MAX_BYTES})")
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return decode(data, path)
+def read_text(path: str, context: str | None = None) -> str:
+    """The file's text, or InputError for anything that is not a sane text file: a regular
+    file (never a FIFO or a device) under :data:`MAX_BYTES`. With ``context`` (the Dockerfile
+    was found in that folder, not named by the user) it must also resolve inside it: a
+    ``Dockerfile`` linking to ``/etc/shadow`` is refused, not read."""
+    if context is not None:
+        return decode(Jail(context).read(path, MAX_BYTES, path), path)
+    return decode(read_regular(path, MAX_BYTES), path)
 
 
 def decode(data: bytes, name: str) -> str:
@@ -122,7 +121,9 @@ def parse_instructions(text: str, name: str) -> list[Instruction]:
         message = " ".join(str(exc).split()) or "parse error"
         if "no instructions" in message:
             raise InputError(f"{name}: empty Dockerfile (no instructions)") from None
-        raise InputError(f"{name}: {message}") from None
+        # the parser's message may quote the line; the input is not echoed back
+        kind = message.partition(":")[0][:60]
+        raise InputError(f"{name}: not a Dockerfile BuildKit can parse ({kind})") from None
     if len(commands) > MAX_INSTRUCTIONS:
         raise InputError(
             f"{name}: too many instructions ({len(commands)}, limit {MAX_INSTRUCTIONS})"

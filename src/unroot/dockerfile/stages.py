@@ -23,8 +23,14 @@ from unroot.dockerfile.expand import expand, word
 from unroot.dockerfile.model import Dockerfile, Instruction, Stage
 from unroot.dockerfile.parse import directives, parse_instructions
 from unroot.errors import InputError, UsageError
+from unroot.untrusted import is_decimal
 
 _IMAGE_HINT = re.compile(r"[/:@.]")
+
+MAX_STAGES = 256
+"""Most stages (FROM lines) in one Dockerfile: every stage is analysed and COPY --from
+chains between them are followed, so the work grows with their number; real multi-stage
+builds have a handful."""
 
 
 def platform_args(platform: str | None) -> dict[str, str]:
@@ -69,6 +75,10 @@ def load(
     stages: list[Stage] = []
     for ins in instructions:
         if ins.cmd == "FROM":
+            if len(stages) >= MAX_STAGES:
+                raise InputError(
+                    f"{path}:{ins.line}: more than {MAX_STAGES} stages (FROM lines); refusing"
+                )
             stages.append(_new_stage(ins, len(stages), global_scope, escape, path))
             continue
         if not stages:
@@ -80,7 +90,8 @@ def load(
                         global_scope[name] = value
                 continue
             raise InputError(
-                f"{path}:{ins.line}: {ins.cmd} before the first FROM (only ARG may come first)"
+                f"{path}:{ins.line}: {_word(ins.cmd)} before the first FROM "
+                "(only ARG may come first)"
             )
         stages[-1].instructions.append(ins)
     if not stages:
@@ -139,7 +150,7 @@ def _link_bases(stages: list[Stage]) -> None:
 
 def stage_ref(stages: list[Stage], ref: str) -> Stage | None:
     """The stage ``ref`` names (name or index), or None for an image reference."""
-    if ref.isdecimal():
+    if is_decimal(ref):
         index = int(ref)
         return stages[index] if index < len(stages) else None
     lowered = ref.lower()
@@ -251,7 +262,7 @@ def _check_from_refs(stages: list[Stage], path: str, escape: str) -> None:
                 ref = expand(raw, scope, escape=escape).text
                 target = stage_ref(stages, ref)
                 if target is None:
-                    if ref.isdecimal():
+                    if is_decimal(ref):
                         raise InputError(
                             f"{path}:{ins.line}: --from={ref}: there is no stage {ref}"
                         )
@@ -314,3 +325,9 @@ def chain(dockerfile: Dockerfile, stage: Stage) -> list[Stage]:
     while out[0].base_stage is not None:
         out.insert(0, dockerfile.stages[out[0].base_stage])
     return out
+
+
+def _word(cmd: str) -> str:
+    """An instruction keyword for a message; anything else is not quoted (a line of a file
+    that is no Dockerfile may be a secret)."""
+    return cmd.upper() if cmd.isascii() and cmd.isalpha() and len(cmd) <= 12 else "a line"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from unroot.untrusted import is_decimal
+
 MAX_ID = 2**32 - 2
 """Largest usable UID/GID (2**32 - 1 is the kernel's "no id" marker)."""
 
@@ -40,7 +42,7 @@ def _parse_id(text: str) -> int | None:
 
 
 def _looks_numeric(text: str) -> bool:
-    return text.isascii() and text.isdecimal()
+    return is_decimal(text)
 
 
 def parse_passwd(text: str | None) -> list[PasswdEntry]:

@@ -26,6 +26,7 @@ from unroot.oci.limits import Limits
 from unroot.oci.model import Image, LayerInfo
 from unroot.oci.platform import Platform
 from unroot.oci.tree import Capture
+from unroot.untrusted import is_decimal
 
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar"
 _HEX = re.compile(r"(?:^|/)(?:sha256[:/])?([0-9a-f]{64})(?:\.json|\.tar)?$")
@@ -130,7 +131,7 @@ def _pick_entry(doc: list[dict[str, Any]], name: str, what: str) -> dict[str, An
         tags = get_str_list(entry, "RepoTags", what) or []
         if wanted.intersection(tags):
             return entry
-    if name.isdigit() and int(name) < len(doc):
+    if is_decimal(name) and int(name) < len(doc):
         return doc[int(name)]
     raise InputError(f"{what} has no image named {name!r}")
 

@@ -31,7 +31,7 @@ def locate(path: str) -> tuple[str, str]:
     if os.path.isdir(path):
         for name in NAMES:
             candidate = os.path.join(path, name)
-            if os.path.isfile(candidate):
+            if os.path.lexists(candidate):
                 return candidate, path
         raise InputError(f"{path}: no Containerfile or Dockerfile in this directory")
     if not os.path.exists(path):
@@ -49,7 +49,7 @@ def scan_dockerfile(
 ) -> Target:
     """Scan one Dockerfile (or a directory holding one) and return its verdict and findings."""
     file_path, context_dir = locate(path)
-    text = read_text(file_path)
+    text = read_text(file_path, context_dir if os.path.isdir(path) else None)
     ctx = analyze(
         text,
         file_path,

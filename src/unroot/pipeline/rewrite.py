@@ -9,11 +9,8 @@ from __future__ import annotations
 import difflib
 import io
 import itertools
-import os
 import re
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from unroot.errors import InputError
@@ -88,19 +85,3 @@ def unified_diff(file: str, old: str, new: str) -> str:
             tofile=f"b/{file.lstrip('/')}",
         )
     )
-
-
-def write_atomic(path: str, text: str) -> None:
-    """Write via a temporary file in the same folder and rename, keeping the file mode."""
-    target = Path(path)
-    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -22,6 +22,7 @@ from typing import Literal
 
 from unroot.errors import InputError, UnrootError, UsageError
 from unroot.findings import Evidence, Finding, Severity, Target, Verdict
+from unroot.oci.reference import name_problem
 from unroot.pipeline import workload_policy as assess
 from unroot.pipeline.remedy import Remedy, Removal, remedy
 from unroot.policy import jsonpatch
@@ -450,7 +451,8 @@ def _scan_images(
     spec: Mapping[str, object], scanner: ImageScanner, cache: dict[str, Target]
 ) -> tuple[dict[str, Target], list[Finding]]:
     """Scanned images of the pod's containers by reference, and a finding per image that
-    could not be scanned."""
+    could not be scanned. Only plain image names are scanned: a transport, a path or a
+    storage specifier in a manifest is a finding (:mod:`unroot.oci.reference`)."""
     images: dict[str, Target] = {}
     problems: list[Finding] = []
     for key in ("initContainers", "containers"):
@@ -458,6 +460,17 @@ def _scan_images(
         for c in items if isinstance(items, list) else []:
             ref = c.get("image") if isinstance(c, dict) else None
             if not isinstance(ref, str) or not ref:
+                continue
+            problem = name_problem(ref)
+            if problem is not None:
+                shown = ref if len(ref) <= 100 else ref[:97] + "..."
+                problems.append(
+                    IMAGE_NOT_SCANNED.finding(
+                        f"image {shown!r} not scanned: {problem}; a workload may only name "
+                        "an image in a registry or in container storage",
+                        fix="",
+                    )
+                )
                 continue
             if ref not in cache:
                 try:

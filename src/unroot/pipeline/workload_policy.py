@@ -17,6 +17,7 @@ from unroot.policy.scc import SCCDecision, SCCReason
 from unroot.policy.scc.checks import MUTATE, check_for
 from unroot.policy.scc.checks import descriptor as scc_descriptor
 from unroot.policy.uidrange import UIDRange
+from unroot.untrusted import is_decimal
 from unroot.workload.context import field_evidence, value_at
 from unroot.workload.load import Document
 from unroot.workload.podspec import join_path
@@ -158,7 +159,7 @@ def _leaves(path: str, value: Any) -> list[tuple[str, Any]]:
 def _pointer_to_path(ptr: str) -> str:
     from unroot.policy.jsonpatch import split_pointer
 
-    return join_path("", *(int(t) if t.isdigit() else t for t in split_pointer(ptr)))
+    return join_path("", *(int(t) if is_decimal(t) else t for t in split_pointer(ptr)))
 
 
 def _short(value: Any) -> str:

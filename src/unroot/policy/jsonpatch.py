@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from unroot.untrusted import is_decimal
+
 Op = dict[str, Any]
 
 
@@ -154,7 +156,7 @@ def apply(doc: Any, ops: list[Op]) -> Any:
 
 
 def _index(token: str, bound: int, op: Op) -> int:
-    if not token.isdigit() or (len(token) > 1 and token.startswith("0")):
+    if not is_decimal(token) or (len(token) > 1 and token.startswith("0")):
         raise PatchError(f"bad array index in {op['path']!r}")
     index = int(token)
     if index >= bound:
@@ -170,7 +172,7 @@ def _get(doc: Any, tokens: list[str]) -> Any:
                 raise PatchError(f"path not found: /{'/'.join(tokens)}")
             cur = cur[tok]
         elif isinstance(cur, list):
-            if not tok.isdigit() or int(tok) >= len(cur):
+            if not is_decimal(tok) or int(tok) >= len(cur):
                 raise PatchError(f"path not found: /{'/'.join(tokens)}")
             cur = cur[int(tok)]
         else:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from unroot.errors import UsageError
+from unroot.untrusted import is_decimal
 
 ANNOTATION = "unroot.dev/uid-range"
 OPENSHIFT_ANNOTATION = "openshift.io/sa.scc.uid-range"
@@ -55,7 +56,7 @@ def parse_range(text: str) -> UIDRange:
     """``"1000680000/10000"`` -> UIDRange; anything else is a UsageError naming the problem."""
     raw = text.strip()
     start_s, sep, size_s = raw.partition("/")
-    if not sep or not start_s.isdigit() or not size_s.isdigit():
+    if not sep or not is_decimal(start_s) or not is_decimal(size_s):
         raise UsageError(f"bad UID range {text!r}: expected START/SIZE, e.g. 1000680000/10000")
     start, size = int(start_s), int(size_s)
     if size < 1:

@@ -15,8 +15,14 @@ def render(
 ) -> None:
     """Write ``targets`` to ``stream`` in ``fmt`` (text, json or sarif).
 
-    ``color`` only affects text; None means "if the stream is a terminal".
+    ``color`` only affects text; None means "if the stream is a terminal". Names from images
+    and manifests are rendered with ``\\xNN`` escapes for control characters and bytes that
+    are not UTF-8 (:func:`unroot.untrusted.clean`), in every format: a file name cannot move
+    the cursor, clear the screen or forge a verdict line, and a Latin-1 name stays JSON.
     """
+    from unroot.untrusted import clean
+
+    targets = clean(list(targets))
     if fmt == "text":
         from unroot.report.text import render_text
 

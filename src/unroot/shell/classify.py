@@ -17,6 +17,7 @@ from unroot.shell.facts import (
     SetCap,
 )
 from unroot.shell.words import basename, flag_value, has_flag, positional
+from unroot.untrusted import is_decimal
 
 # Sysctls a pod may set through securityContext.sysctls: they are per network/IPC namespace.
 _NAMESPACED_SYSCTL = re.compile(
@@ -140,8 +141,10 @@ def _ulimit(cmd: Command, file: str) -> list[HostModification]:
         or "f"
     )
     if "n" in resources:
-        big = value == "unlimited" or (value.isdigit() and int(value) > _ULIMIT_DEFAULT_HARD_NOFILE)
-        if value.isdigit() and int(value) <= 1024 and not big:
+        big = value == "unlimited" or (
+            is_decimal(value) and int(value) > _ULIMIT_DEFAULT_HARD_NOFILE
+        )
+        if is_decimal(value) and int(value) <= 1024 and not big:
             return out
         out.append(
             HostModification(
@@ -160,7 +163,7 @@ def _ulimit(cmd: Command, file: str) -> list[HostModification]:
                 certain=big,
             )
         )
-    elif value == "unlimited" or value.isdigit():
+    elif value == "unlimited" or is_decimal(value):
         out.append(
             HostModification(
                 "ulimit",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from unroot.untrusted import is_decimal
+
 
 @dataclass(frozen=True, slots=True)
 class Redirect:
@@ -25,7 +27,7 @@ class Redirect:
         if ">" not in self.op or self.op.startswith("<<") or self.target.startswith("&"):
             return False
         # `2>&1`, `>&-`: duplicating or closing a descriptor opens no file
-        return not (self.op.endswith("&") and (self.target.isdigit() or self.target == "-"))
+        return not (self.op.endswith("&") and (is_decimal(self.target) or self.target == "-"))
 
 
 @dataclass(frozen=True, slots=True)

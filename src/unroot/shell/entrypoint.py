@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from unroot.errors import InputError
 from unroot.shell import classify
 from unroot.shell.command import Command
 from unroot.shell.facts import (
@@ -39,6 +40,9 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CONFIG_FILE = "ENTRYPOINT/CMD"
 _MAX_DEPTH = 8
 _MAX_SCRIPTS = 32
+MAX_VISITS = 512
+"""Script runs and ``source``s followed in one analysis, all together: scripts that source
+each other twelve times, nine levels deep, would otherwise be walked 12**9 times."""
 _ROOT_NAMES = frozenset({"root", "0", "0:0", "root:root"})
 
 _GUARD = re.compile(
@@ -146,6 +150,7 @@ class _Walker:
         self.workdir = workdir or "/"
         self.result = EntrypointAnalysis()
         self.active: list[str] = []
+        self.visits = 0
         self.seen_writes: set[tuple[str, str, int]] = set()
         self.functions: set[str] = set()
 
@@ -258,9 +263,22 @@ class _Walker:
         if prog not in self.result.unresolved:
             self.result.unresolved.append(prog)
 
+    def visit(self, path: str) -> str:
+        """The canonical spelling of a script path (``//e.sh``, ``/a/../e.sh`` and ``/e.sh``
+        are one file to the loop guard), counted against :data:`MAX_VISITS`."""
+        self.visits += 1
+        if self.visits > MAX_VISITS:
+            raise InputError(
+                f"scripts run or source each other more than {MAX_VISITS} times; refusing"
+            )
+        if not path.startswith("/"):
+            return posixpath.normpath(path)
+        return "/" + posixpath.normpath(path).lstrip("/")
+
     def script(
         self, path: str, text: str, params: list[str], depth: int, run_user: str | None
     ) -> None:
+        path = self.visit(path)
         if depth > _MAX_DEPTH or path in self.active or len(self.result.scripts) >= _MAX_SCRIPTS:
             return
         if path not in self.result.scripts:
@@ -459,6 +477,7 @@ class _Walker:
         if text is None or path is None:
             self.unresolved(target)
             return
+        path = self.visit(path)
         if depth + 1 > _MAX_DEPTH or path in self.active:
             return
         if path not in self.result.scripts:

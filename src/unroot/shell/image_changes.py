@@ -11,6 +11,7 @@ import re
 
 from unroot.shell.command import Command
 from unroot.shell.words import basename
+from unroot.untrusted import is_decimal
 
 _INSTALL_VERBS = {
     "apt-get": {"install"},
@@ -91,7 +92,7 @@ _SYMBOLIC = re.compile(r"^[ugoa]*[+=][rwxXst]*$")
 def special_bits(mode: str) -> str | None:
     """ "setuid"/"setgid"/"setuid+setgid" when ``mode`` grants them, else None."""
     parts: list[str] = []
-    if mode.isascii() and mode.isdigit() and len(mode) >= 4:
+    if is_decimal(mode) and len(mode) >= 4:
         special = int(mode[-4], 8) if mode[-4] in "01234567" else 0
         if special & 4:
             parts.append("setuid")

@@ -27,6 +27,7 @@ from typing import Any
 
 from unroot.shell.command import Command, Redirect
 from unroot.shell.words import basename, is_assignment, is_wrapper, layers, unwrap
+from unroot.untrusted import is_decimal
 
 __all__ = ["MAX_INPUT", "Command", "Redirect", "parse_commands"]
 
@@ -429,10 +430,10 @@ def _fallback_command(
         w = words[i]
         if w in _REDIR_OPS:
             fd = ""
-            if argv and argv[-1].isdigit() and len(argv) > 1:
+            if argv and is_decimal(argv[-1]) and len(argv) > 1:
                 fd = argv.pop()
             target = words[i + 1] if i + 1 < len(words) else ""
-            if target == "&" or (w.endswith("&") and target.isdigit()):
+            if target == "&" or (w.endswith("&") and is_decimal(target)):
                 target = "&" + target.lstrip("&")
             redirects.append(Redirect(op=w, target=target, fd=fd))
             i += 2

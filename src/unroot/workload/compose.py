@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from unroot.errors import InputError
+from unroot.untrusted import is_decimal
 from unroot.workload.load import (
     Document,
     Source,
@@ -46,10 +47,10 @@ def is_compose(obj: Any) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("services"), dict) and "kind" not in obj
 
 
-def load_compose(text: str, file: str) -> Source:
+def load_compose(text: str, file: str, stream: list[int] | None = None) -> Source:
     """Parse a compose file into one pseudo-Pod document per service (sorted by file order)."""
     src = Source(file=file, text=text, format="compose", chunks=split_chunks(text))
-    budget = stream_budget(text)
+    budget = stream if stream is not None else stream_budget(text)
     for chunk in src.chunks:
         node = parse_chunk(chunk, file)
         chunk.parsed = node is not None
@@ -186,7 +187,7 @@ class _Builder:
         self.volumes()
         self.sysctls()
         groups = self.str_list("group_add")
-        numeric = [int(g) for g in groups if g.isdigit()]
+        numeric = [int(g) for g in groups if is_decimal(g)]
         if numeric:
             self.psc()["supplementalGroups"] = numeric
             self.at("spec.securityContext.supplementalGroups", ["group_add"])
@@ -199,13 +200,13 @@ class _Builder:
             raise self.bad("user", "a string such as 1000:1000")
         user, _, group = str(value).partition(":")
         path = "spec.containers[0].securityContext."
-        if user.isdigit():
+        if is_decimal(user):
             self.csc()["runAsUser"] = int(user)
             self.at(path + "runAsUser", ["user"])
         elif user:
             self.pod["metadata"]["annotations"][USER_NAME_ANNOTATION] = user
             self.at(f'metadata.annotations["{USER_NAME_ANNOTATION}"]', ["user"])
-        if group.isdigit():
+        if is_decimal(group):
             self.csc()["runAsGroup"] = int(group)
             self.at(path + "runAsGroup", ["user"])
 
@@ -220,7 +221,7 @@ class _Builder:
             port: dict[str, Any]
             if isinstance(item, dict):
                 target = item.get("target")
-                if isinstance(target, str) and target.isdigit():
+                if isinstance(target, str) and is_decimal(target):
                     target = int(target)
                 if not isinstance(target, int) or isinstance(target, bool):
                     raise self.bad("ports", "a target port number in the long syntax")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unroot.errors import InputError
+from unroot.files.write import Snapshot
 from unroot.workload.podspec import join_path, split_path
 
 MAX_BYTES = 16 * 1024 * 1024
@@ -109,6 +110,8 @@ class Source:
     chunks: list[Chunk] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    snapshot: Snapshot | None = None
+    """What was read from a regular file, so that ``--write`` notices a concurrent edit."""
 
 
 def _tag(node: Any) -> str:
@@ -436,14 +439,14 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def load_text(text: str, file: str) -> Source:
+def load_text(text: str, file: str, stream: list[int] | None = None) -> Source:
     """Parse a Kubernetes YAML stream (multi-document, ``kind: List``, Helm output).
 
     Non-mapping documents and documents without a string ``kind`` are skipped with a warning;
     empty documents are skipped silently.
     """
     src = Source(file=file, text=text, chunks=split_chunks(text))
-    budget = stream_budget(text)
+    budget = stream if stream is not None else stream_budget(text)
     for ci, chunk in enumerate(src.chunks):
         node = parse_chunk(chunk, file)
         if node is not None and _tag(node) == _NULL and not _is_map(node) and not _is_seq(node):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from unroot.errors import InputError
+from unroot.untrusted import is_decimal
 
 # kind -> where the pod template (the object holding ``metadata`` and ``spec``) lives.
 # An empty tuple means the object itself is the pod.
@@ -160,7 +161,7 @@ def _split(path: str) -> tuple[str | int, ...]:
                 i = end + 1
             else:
                 end = path.find("]", i)
-                if end < 0 or not path[i + 1 : end].isdigit():
+                if end < 0 or not is_decimal(path[i + 1 : end]):
                     raise ValueError(f"bad field path {path!r}")
                 parts.append(int(path[i + 1 : end]))
                 i = end + 1

@@ -11,6 +11,7 @@ import posixpath
 from unroot.daemons.model import DaemonConfig, Listen, Setting
 from unroot.daemons.parsers._braces import statements
 from unroot.daemons.source import ConfigSource, open_config, resolve
+from unroot.untrusted import is_decimal
 
 DEFAULT_PORT = 53
 
@@ -37,7 +38,7 @@ def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
             port = DEFAULT_PORT
             if "port" in args:
                 i = args.index("port")
-                if i + 1 < len(args) and args[i + 1].isdigit():
+                if i + 1 < len(args) and is_decimal(args[i + 1]):
                     port = int(args[i + 1])
             for proto in ("udp", "tcp"):
                 cfg.listen.append(Listen(port, proto, path, st.line, "", key))
@@ -52,5 +53,5 @@ def apply_argv(cfg: DaemonConfig, argv: tuple[str, ...]) -> None:
     for i, a in enumerate(args[:-1]):
         if a == "-u":
             cfg.user = Setting(args[i + 1], "argv", 0, "-u")
-        elif a == "-p" and args[i + 1].isdigit():
+        elif a == "-p" and is_decimal(args[i + 1]):
             cfg.listen = [Listen(int(args[i + 1]), p, "argv", 0, "", "-p") for p in ("udp", "tcp")]

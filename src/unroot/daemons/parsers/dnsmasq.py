@@ -6,6 +6,7 @@ import posixpath
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting
 from unroot.daemons.source import ConfigSource, logical_lines, open_config
+from unroot.untrusted import is_decimal
 
 DEFAULT_PORT = 53
 
@@ -46,7 +47,7 @@ def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
 
 
 def _directive(cfg: DaemonConfig, key: str, value: str, path: str, line: int) -> None:
-    if key == "port" and value.isdigit():
+    if key == "port" and is_decimal(value):
         cfg.listen = [x for x in cfg.listen if x.directive != "port"]
         if int(value):
             cfg.listen.append(Listen(int(value), "udp", path, line, "", "port"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting
 from unroot.daemons.source import ConfigSource, logical_lines
+from unroot.untrusted import is_decimal
 
 
 def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
@@ -62,6 +63,6 @@ def _bind(cfg: DaemonConfig, spec: str, path: str, line: int, directive: str) ->
             continue
         addr, _, ports = part.rpartition(":")
         first = ports.split("-", 1)[0]
-        if first.isdigit() and 0 < int(first) <= 65535:
+        if is_decimal(first) and 0 < int(first) <= 65535:
             addr = addr.strip("[]")
             cfg.listen.append(Listen(int(first), proto, path, line, addr, directive))

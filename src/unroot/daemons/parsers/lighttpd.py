@@ -7,6 +7,7 @@ import re
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting, split_addr_port
 from unroot.daemons.source import ConfigSource, logical_lines, open_config, resolve
+from unroot.untrusted import is_decimal
 
 _ASSIGN = re.compile(r"^([A-Za-z0-9_.-]+)\s*(\+?=|:=)\s*(.*)$")
 _SOCKET = re.compile(r'^\$SERVER\["socket"\]\s*==\s*"([^"]*)"')
@@ -42,7 +43,7 @@ def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig, base: str) -> N
         key, value = m.group(1), m.group(3).strip()
         strings = _STRINGS.findall(value)
         first = strings[0] if strings else value.split()[0] if value.split() else ""
-        if key == "server.port" and first.isdigit():
+        if key == "server.port" and is_decimal(first):
             cfg.listen = [x for x in cfg.listen if not x.default]
             cfg.listen.append(Listen(int(first), "tcp", path, line, "", "server.port"))
         elif key == "server.username":

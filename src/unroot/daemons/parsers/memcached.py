@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting
 from unroot.daemons.source import ConfigSource, logical_lines
+from unroot.untrusted import is_decimal
 
 DEFAULT_PORT = 11211
 _LONG = {"--port": "-p", "--udp-port": "-U", "--user": "-u", "--pidfile": "-P", "--listen": "-l"}
@@ -50,11 +51,11 @@ def _options(cfg: DaemonConfig, words: list[str], path: str, line: int) -> None:
             i += 1
             continue
         i += 1
-        if opt == "-p" and value.isdigit():
+        if opt == "-p" and is_decimal(value):
             cfg.listen = [x for x in cfg.listen if x.proto != "tcp"]
             if int(value):
                 cfg.listen.append(Listen(int(value), "tcp", path, line, "", "-p"))
-        elif opt == "-U" and value.isdigit():
+        elif opt == "-U" and is_decimal(value):
             cfg.listen = [x for x in cfg.listen if x.proto != "udp"]
             if int(value):
                 cfg.listen.append(Listen(int(value), "udp", path, line, "", "-U"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting, split_addr_port
 from unroot.daemons.source import ConfigSource, logical_lines, open_config
+from unroot.untrusted import is_decimal
 
 DEFAULT_PORT = 1883
 
@@ -50,5 +51,5 @@ def config_from_argv(argv: tuple[str, ...]) -> str | None:
 
 def apply_argv(cfg: DaemonConfig, argv: tuple[str, ...]) -> None:
     for i, a in enumerate(argv):
-        if a in ("-p", "--port") and i + 1 < len(argv) and argv[i + 1].isdigit():
+        if a in ("-p", "--port") and i + 1 < len(argv) and is_decimal(argv[i + 1]):
             cfg.listen = [Listen(int(argv[i + 1]), "tcp", "argv", 0, "", "-p")]

@@ -6,6 +6,7 @@ import posixpath
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting
 from unroot.daemons.source import ConfigSource, logical_lines, open_config
+from unroot.untrusted import is_decimal
 
 DEFAULT_PORT = 3306
 _SERVER_SECTIONS = ("mysqld", "server", "mariadb", "mariadbd", "mysqld_safe", "galera")
@@ -48,7 +49,7 @@ def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
 
 
 def _directive(cfg: DaemonConfig, key: str, value: str, path: str, line: int) -> None:
-    if key == "port" and value.isdigit():
+    if key == "port" and is_decimal(value):
         cfg.listen = [Listen(int(value), "tcp", path, line, "", "port")]
     elif key == "user" and value:
         cfg.user = Setting(value, path, line, "user")

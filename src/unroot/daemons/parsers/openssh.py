@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unroot.daemons.model import DaemonConfig, Listen, split_addr_port
 from unroot.daemons.source import ConfigSource, logical_lines, open_config, resolve
+from unroot.untrusted import is_decimal
 
 DEFAULT_PORT = 22
 
@@ -33,7 +34,7 @@ def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
             for pattern in args:
                 for inc in src.glob(resolve("/etc/ssh", pattern)):
                     _parse_file(src, inc, cfg)
-        elif key == "port" and args[0].isdigit():
+        elif key == "port" and is_decimal(args[0]):
             cfg.listen.append(Listen(int(args[0]), "tcp", path, line, "", "Port"))
         elif key == "listenaddress":
             ap = split_addr_port(args[0])
@@ -45,6 +46,6 @@ def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
 
 def apply_argv(cfg: DaemonConfig, argv: tuple[str, ...]) -> None:
     args = argv[1:]
-    ports = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-p" and args[i + 1].isdigit()]
+    ports = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-p" and is_decimal(args[i + 1])]
     if ports:
         cfg.listen = [Listen(int(p), "tcp", "argv", 0, "", "-p") for p in ports]

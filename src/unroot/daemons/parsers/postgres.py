@@ -11,6 +11,7 @@ import re
 
 from unroot.daemons.model import DaemonConfig, Listen
 from unroot.daemons.source import ConfigSource, logical_lines, open_config
+from unroot.untrusted import is_decimal
 
 DEFAULT_PORT = 5432
 _KV = re.compile(r"^([A-Za-z_.]+)\s*=?\s*(.*)$")
@@ -50,7 +51,7 @@ def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
 
 
 def _directive(cfg: DaemonConfig, key: str, value: str, path: str, line: int) -> None:
-    if key == "port" and value.isdigit():
+    if key == "port" and is_decimal(value):
         cfg.listen = [Listen(int(value), "tcp", path, line, "", "port")]
     elif key == "data_directory":
         cfg.add_path(value, "data", path, line, key, is_dir=True)
@@ -70,7 +71,7 @@ def apply_argv(cfg: DaemonConfig, argv: tuple[str, ...]) -> None:
     args = argv[1:]
     for i, a in enumerate(args):
         nxt = args[i + 1] if i + 1 < len(args) else ""
-        if a == "-p" and nxt.isdigit():
+        if a == "-p" and is_decimal(nxt):
             _directive(cfg, "port", nxt, "argv", 0)
         elif a == "-c" and "=" in nxt:
             k, v = nxt.split("=", 1)

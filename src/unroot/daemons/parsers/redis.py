@@ -9,6 +9,7 @@ import posixpath
 
 from unroot.daemons.model import DaemonConfig, Listen
 from unroot.daemons.source import ConfigSource, logical_lines, open_config
+from unroot.untrusted import is_decimal
 
 DEFAULT_PORT = 6379
 
@@ -38,7 +39,7 @@ def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
 
 
 def _directive(cfg: DaemonConfig, key: str, value: str, path: str, line: int) -> None:
-    if key in ("port", "tls-port") and value.isdigit():
+    if key in ("port", "tls-port") and is_decimal(value):
         cfg.listen = [x for x in cfg.listen if x.directive != key]
         if int(value) != 0:
             cfg.listen.append(Listen(int(value), "tcp", path, line, "", key))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unroot.daemons.model import DaemonConfig, Listen, Setting
 from unroot.daemons.source import ConfigSource, logical_lines
+from unroot.untrusted import is_decimal
 
 DEFAULT_PORT = 21
 
@@ -16,7 +17,7 @@ def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
     for line, stmt in logical_lines(text):
         key, _, value = stmt.partition("=")
         key, value = key.strip().lower(), value.strip()
-        if key == "listen_port" and value.isdigit():
+        if key == "listen_port" and is_decimal(value):
             cfg.listen = [Listen(int(value), "tcp", path, line, "", key)]
         elif key == "nopriv_user" and value:
             cfg.user = Setting(value, path, line, key)

@@ -9,6 +9,7 @@ from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
 from unroot.rules.dockerfile._util import evidence, final_commands
 from unroot.shell.image_changes import created_user
+from unroot.untrusted import is_decimal
 
 
 def check(ctx: DockerfileContext) -> Iterator[Finding]:
@@ -19,7 +20,7 @@ def check(ctx: DockerfileContext) -> Iterator[Finding]:
         if made is None:
             continue
         name, uid = made
-        target = f"{uid}:0" if uid and uid.isdecimal() else name
+        target = f"{uid}:0" if uid and is_decimal(uid) else name
         yield RULE.finding(
             f"user {name!r} is created but the image never switches to it (it runs as root)",
             evidence(ctx, inner.line, " ".join(inner.argv)),

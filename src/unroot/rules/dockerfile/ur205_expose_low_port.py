@@ -8,6 +8,7 @@ from unroot.dockerfile.context import DockerfileContext
 from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
 from unroot.rules.dockerfile._util import ins_evidence
+from unroot.untrusted import is_decimal
 
 PRIVILEGED_BELOW = 1024
 
@@ -16,7 +17,7 @@ def low_ports(spec: str) -> list[int]:
     """Ports below 1024 in one EXPOSE word: ``80``, ``80/tcp``, ``1000-1030/udp``."""
     port, _, _proto = spec.partition("/")
     start_text, dash, end_text = port.partition("-")
-    if not start_text.isdecimal() or (dash and not end_text.isdecimal()):
+    if not is_decimal(start_text) or (dash and not is_decimal(end_text)):
         return []
     start = int(start_text)
     end = int(end_text) if dash else start

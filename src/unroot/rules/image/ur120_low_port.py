@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from unroot.findings import Category, Evidence, Finding, Severity
 from unroot.image.context import ImageContext
 from unroot.rules.base import Rule
+from unroot.untrusted import is_decimal
 
 PRIVILEGED_BELOW = 1024
 PROTOCOLS = ("tcp", "udp", "sctp")
@@ -33,7 +34,7 @@ def parse_port(text: str) -> Port:
     first_text, dash, last_text = number.partition("-")
     values: list[int] = []
     for part in (first_text, last_text) if dash else (first_text,):
-        if not (part.isascii() and part.isdecimal()) or len(part) > 5:
+        if not (is_decimal(part)) or len(part) > 5:
             raise ValueError(f"{part!r} is not a port number")
         values.append(int(part))
     first, last = values[0], values[-1]

@@ -13,9 +13,13 @@ RULE = Descriptor(
     rationale=(
         "With --image-scan, each container's image is read to combine its USER with the pod; "
         "an image that is not in local storage or cannot be read is skipped, so the checks "
-        "that need it (UR503) say nothing about that container."
+        "that need it (UR503) say nothing about that container. A workload may only name an "
+        "image (a registry or container-storage name): an image: field holding a transport "
+        "(oci:, docker-archive:), a path or a [driver@root+run] storage specifier is reported "
+        "here and never opened, since whoever writes the manifest could otherwise make the "
+        "scanner read host files or create storage anywhere."
     ),
-    fix="pull the image into local podman storage, or name it with a transport unroot can read "
-    "(oci:, oci-archive:, docker-archive:, containers-storage:, docker://)",
+    fix="pull the image into local podman storage, or map its name to a layout or archive on "
+    "the command line: --image-source NAME=oci:DIR (or oci-archive:FILE, docker-archive:FILE)",
     docs="The message carries the reader's error.",
 )

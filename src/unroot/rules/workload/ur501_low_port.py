@@ -7,6 +7,7 @@ from typing import Any
 
 from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
+from unroot.untrusted import is_decimal
 from unroot.workload.context import PodContext
 
 UNPRIVILEGED_PORT_START = "net.ipv4.ip_unprivileged_port_start"
@@ -20,7 +21,7 @@ def _port_start(spec: Mapping[str, Any]) -> int:
     for item in sysctls if isinstance(sysctls, list) else []:
         if isinstance(item, dict) and item.get("name") == UNPRIVILEGED_PORT_START:
             value = str(item.get("value", ""))
-            start = int(value) if value.isdigit() else start
+            start = int(value) if is_decimal(value) else start
     return start
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from unroot.findings import Category, Finding, Severity
 from unroot.rules.base import Rule
+from unroot.untrusted import is_decimal
 from unroot.workload.context import PodContext
 
 
@@ -33,7 +34,7 @@ def check(ctx: PodContext) -> Iterator[Finding]:
                 continue
             user = str(image.info.get("user") or "")
             name_part = user.partition(":")[0]
-            if name_part and not name_part.isdigit():
+            if name_part and not is_decimal(name_part):
                 message = (
                     f"kubelet will refuse to start container {c.get('name')!r}: runAsNonRoot is "
                     f"true and image {c['image']} runs as user {name_part!r}, a name, not a "
