@@ -163,18 +163,60 @@ def split_chunks(text: str) -> list[Chunk]:
     A ``---`` line stays with the document it opens. A chunk that is only directives or comments
     (``%YAML 1.2`` before ``---``) is merged into the next one.
     """
+    if _OTHER_BREAKS.search(text):
+        return _split_lines(text)
+    # Lines end only in "\n": find the marker lines with one regex pass and copy the text
+    # between them whole, as the line-by-line loop would (it cost ~1 s per 10 MB).
+    chunks: list[Chunk] = []
+    start = number = pos = 0
+    buf: list[str] = []
+    for match in _MARKER.finditer(text):
+        begin = match.start()
+        if begin > pos:
+            between = text[pos:begin]
+            if not buf:
+                start = number
+            buf.append(between)
+            number += between.count("\n")
+        line = match.group()
+        pos = match.end()
+        if buf:
+            joined = "".join(buf)
+            if not _only_directives(joined):
+                chunks.append(Chunk(start, joined))
+                buf = []
+        if not buf:
+            start = number
+        # an end marker is not content: keep a blank line so numbering stays right
+        buf.append("\n" if line[0] == "." else line)
+        number += 1
+    if pos < len(text):
+        if not buf:
+            start = number
+        buf.append(text[pos:])
+    if buf:
+        chunks.append(Chunk(start, "".join(buf)))
+    return chunks
+
+
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+"""Line breaks of ``str.splitlines`` besides ``\\n``: text with any of them takes the
+line-by-line split."""
+_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\n]|\Z)[^\n]*\n?", re.MULTILINE)
+
+
+def _split_lines(text: str) -> list[Chunk]:
     chunks: list[Chunk] = []
     start = 0
     buf: list[str] = []
     for number, line in enumerate(text.splitlines(keepends=True)):
         is_end = bool(_DOC_END.match(line))
         if is_end or _DOC_START.match(line):
-            if buf and not _only_directives(buf):
+            if buf and not _only_directives("".join(buf)):
                 chunks.append(Chunk(start, "".join(buf)))
                 buf = []
             if not buf:
                 start = number
-            # an end marker is not content: keep a blank line so numbering stays right
             buf.append("\n" if is_end else line)
             continue
         if not buf:
@@ -185,12 +227,17 @@ def split_chunks(text: str) -> list[Chunk]:
     return chunks
 
 
-def _only_directives(lines: list[str]) -> bool:
-    for line in lines:
+def _only_directives(text: str) -> bool:
+    """True when every line is blank, a comment or a directive, and one is a directive."""
+    directive = False
+    for line in text.splitlines():
         stripped = line.strip()
-        if stripped and not stripped.startswith(("%", "#")):
+        if not stripped:
+            continue
+        if not stripped.startswith(("%", "#")):
             return False
-    return any(line.lstrip().startswith("%") for line in lines)
+        directive = directive or stripped.startswith("%")
+    return directive
 
 
 def new_yaml() -> Any:
