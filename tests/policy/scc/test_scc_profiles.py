@@ -8,7 +8,12 @@ import pytest
 
 from unroot.errors import InputError, UsageError
 from unroot.policy.scc import admit, builtin_profiles, load_profiles, order, parse_profile
-from unroot.policy.scc.profile import IDRange, restrictiveness
+from unroot.policy.scc.profile import (
+    IDRange,
+    _yaml_documents,
+    builtin_documents,
+    restrictiveness,
+)
 from unroot.policy.uidrange import parse_range
 
 BUILTINS = {"restricted-v2", "restricted-v3", "nonroot-v2", "anyuid", "privileged"}
@@ -22,6 +27,21 @@ def test_builtins_present_and_typed() -> None:
     assert r2.allowedCapabilities == ("NET_BIND_SERVICE",)
     assert profiles["anyuid"].priority == 10
     assert profiles["restricted-v3"].userNamespaceLevel == "RequirePodLevel"
+
+
+def test_builtin_files_read_alike_by_yaml_1_1_and_1_2() -> None:
+    # the shipped files are read by libyaml (YAML 1.1) for speed, user files by ruamel (1.2):
+    # the shipped data must mean the same under both, with the same types
+    from importlib import resources
+
+    folder = resources.files("unroot.policy.scc") / "profiles"
+    files = [e for e in folder.iterdir() if e.name.endswith(".yaml")]
+    assert len(files) == len(BUILTINS)
+    for entry in files:
+        text = entry.read_text("utf-8")
+        fast, slow = builtin_documents(text), _yaml_documents(text, entry.name)
+        assert fast == slow, entry.name
+        assert repr(fast) == repr(slow), entry.name  # 1 vs True vs 1.0 differ here
 
 
 def test_order_priority_then_restrictiveness_then_name() -> None:
