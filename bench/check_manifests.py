@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python bench/check_manifests.py                # 20,000 objects
     .venv/bin/python bench/check_manifests.py --count 2000   # quick run
+    .venv/bin/python bench/check_manifests.py --no-peers --baseline-src ../other/src
 
 Builds one multi-document YAML file of varied Pods, Deployments, StatefulSets, Jobs and
 CronJobs (some clean, some asking for root, privileges, host access or capabilities) under
@@ -12,7 +13,10 @@ CronJobs (some clean, some asking for root, privileges, host access or capabilit
 - in-process: Pod Security restricted (latest) + SCC admission (restricted-v2) per object, on
   already-parsed objects, one core; the target is >= 20,000 evaluations/s;
 - parse: loading the YAML with line numbers (libyaml compose + plain copy), reported separately;
-- CLI: wall time of ``unroot check FILE --format json`` over the whole file, and objects/s;
+- CLI: ``unroot check FILE --format json`` on the file and on one a tenth its size, in paired
+  rounds (``--cli-rounds``): objects/s against >= 10,000/s, the CPU growth from the small to
+  the large file against linear (<= 1.1x the object ratio), and peak RSS against 200 MB;
+  ``--baseline-src DIR`` (another checkout's ``src/``) runs that code in the same rounds;
 - peers: checkov and trivy (``trivy config --skip-check-update``: offline, embedded checks) on
   the same file when installed in ``bench/peers/.venv`` (``bench/peers/setup.sh``), else a
   note that they are not installed. Both are slow on large streams: try ``--count 2000``.
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -33,6 +38,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET = 20_000
+CLI_TARGET = 10_000
+CLI_PEAK_MB = 200
 PEERS = REPO / "bench" / "peers" / ".venv"
 
 
@@ -156,11 +163,62 @@ def bench_parse(path: Path) -> float:
     return len(src.documents) / elapsed
 
 
-def bench_cli(path: Path, count: int, extra: list[str]) -> tuple[float, int]:
+def run_cli(path: Path, extra: list[str], src: Path) -> dict[str, float]:
+    """One ``unroot check`` child with ``src`` on the path: wall and CPU seconds (``wait4``),
+    peak RSS in MB and the exit code."""
     cmd = [sys.executable, "-m", "unroot", "check", str(path), "--format", "json", *extra]
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # byte code as an installed package has it
     started = time.perf_counter()
-    res = subprocess.run(cmd, capture_output=True, timeout=3600)
-    return time.perf_counter() - started, res.returncode
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    return {
+        "wall": time.perf_counter() - started,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "code": os.waitstatus_to_exitcode(status),
+    }
+
+
+def bench_cli(
+    small: tuple[Path, int], large: tuple[Path, int], rounds: int, baseline_src: Path | None
+) -> None:
+    """Paired rounds of the CLI on the small and the large file (and, with ``baseline_src``,
+    the same with that checkout's code, in the same rounds); prints medians, best in brackets.
+
+    Targets: >= 10,000 objects/s on the large file, CPU of large / small <= 1.1x the object
+    ratio (linear), peak RSS <= 200 MB."""
+    sources = {"this": REPO / "src"}
+    if baseline_src is not None:
+        sources["baseline"] = baseline_src
+    runs: dict[tuple[str, str], list[dict[str, float]]] = {}
+    for _ in range(rounds):
+        for label, src in sources.items():
+            for size, (path, _count) in (("small", small), ("large", large)):
+                runs.setdefault((label, size), []).append(run_cli(path, [], src))
+    ratio = large[1] / small[1]
+    for label in sources:
+        big, little = runs[(label, "large")], runs[(label, "small")]
+        wall = statistics.median(r["wall"] for r in big)
+        best = min(r["wall"] for r in big)
+        cpu_big = statistics.median(r["cpu"] for r in big)
+        cpu_small = statistics.median(r["cpu"] for r in little)
+        peak = max(r["peak_mb"] for r in big)
+        rate, rate_best = large[1] / wall, large[1] / best
+        growth = cpu_big / cpu_small
+        print(
+            f"cli check --format json [{label}], {rounds} paired rounds, medians [best]:\n"
+            f"  {large[1]:,} objects: {wall:.2f} s [{best:.2f}] wall, {cpu_big:.2f} s CPU, "
+            f"{rate:,.0f} [{rate_best:,.0f}] objects/s = {rate / CLI_TARGET:.2f}x "
+            f"[{rate_best / CLI_TARGET:.2f}x] of >= {CLI_TARGET:,}/s (exit {big[0]['code']:.0f})\n"
+            f"  CPU {large[1]:,} / {small[1]:,} objects: {growth:.1f}x for {ratio:.0f}x the "
+            f"objects = {growth / (ratio * 1.1):.2f}x of <= {ratio * 1.1:.0f}x\n"
+            f"  peak RSS {peak:.0f} MB = {peak / CLI_PEAK_MB:.2f}x of <= {CLI_PEAK_MB} MB"
+        )
+    if baseline_src is not None:
+        this = statistics.median(r["cpu"] for r in runs[("this", "large")])
+        base = statistics.median(r["cpu"] for r in runs[("baseline", "large")])
+        print(f"  CPU this / baseline on {large[1]:,} objects: {this / base:.3f} (medians)")
 
 
 def bench_peer(name: str, cmd: list[str], count: int) -> str:
@@ -189,6 +247,10 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-cli", action="store_true")
+    parser.add_argument("--cli-rounds", type=int, default=3)
+    parser.add_argument(
+        "--baseline-src", help="another checkout's src/: its CLI runs in the same rounds"
+    )
     parser.add_argument("--no-peers", action="store_true")
     args = parser.parse_args()
 
@@ -213,15 +275,16 @@ def main() -> None:
         f"target >= {TARGET:,}/s (psa + scc, one core, CPU time): {verdict} "
         f"({combined / TARGET:.2f}x)"
     )
-    print(f"parse (libyaml compose, line numbers)    {bench_parse(path):>10,.0f} docs/s")
+    print(f"parse (libyaml events, line numbers)     {bench_parse(path):>10,.0f} docs/s")
 
     if not args.no_cli:
-        for label, extra in (("scc", []), ("psa", ["--level", "restricted"])):
-            elapsed, code = bench_cli(path, args.count, extra)
-            print(
-                f"cli check --format json ({label}): {elapsed:.1f} s, "
-                f"{args.count / elapsed:,.0f} objects/s (exit {code})"
-            )
+        small_count = max(1, args.count // 10)
+        small_path = REPO / ".cache" / "bench" / f"manifests-{small_count}.yaml"
+        if not small_path.exists():
+            write_stream(make_objects(small_count), small_path)
+        baseline = Path(args.baseline_src).resolve() if args.baseline_src else None
+        bench_cli((small_path, small_count), (path, args.count), args.cli_rounds, baseline)
+        print(f"load average after the CLI runs: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     if args.no_peers:
         return

@@ -6,6 +6,7 @@ Each verb lives in its own module (``unroot.cli.<verb>``) and is imported only w
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import signal
@@ -75,8 +76,25 @@ EXIT_INTERNAL = 3
 """Exit code of an unexpected exception: never 1, which CI reads as findings or a deny."""
 
 
+GC_THRESHOLDS = (100_000, 50, 100)
+"""The cyclic collector's thresholds for a CLI run (Python's default is 700, 10, 10).
+
+A run builds large, long-lived, mostly acyclic structures (parsed manifests, file trees of a
+million entries, findings) and drops them only at exit; with the default thresholds the
+collector re-walks them every few thousand allocations, about a quarter of the CPU of a 20,000
+object ``check`` and of a large image scan. Collecting every 100,000 allocations still frees
+cyclic garbage, and what was imported before the command runs is frozen out of every pass."""
+
+
+def tune_gc() -> None:
+    """Freeze what start-up allocated (modules, classes) and collect rarely."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI; input errors become one line on stderr and exit code 2."""
+    tune_gc()
     try:
         return cli.main(args=argv, prog_name="unroot", standalone_mode=False)
     except click.exceptions.Exit as exc:

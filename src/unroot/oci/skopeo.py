@@ -6,6 +6,12 @@ scans. skopeo's own temporary files go below the same directory (its ``TMPDIR``)
 skopeo killed mid-copy leaves nothing behind either. For a multi-arch source the platform
 is passed as ``--override-os/--override-arch/--override-variant`` so skopeo picks the same
 image the user asked for.
+
+Layers stored uncompressed at the source (``containers-storage:`` keeps them so) are copied
+uncompressed (``--dest-oci-accept-uncompressed-layers``): re-compressing them into the
+temporary layout only to decompress them again cost several times the scan itself. Layers that
+are compressed at the source are copied as they are. Either way the layout reader checks every
+blob against its digest, as for any other layout.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ def skopeo_args(source: str, dest: str, platform: Platform | None, tls_verify: b
         args += ["--override-os", platform.os, "--override-arch", platform.arch]
         if platform.variant:
             args += ["--override-variant", platform.variant]
-    args += ["copy", "--quiet"]
+    args += ["copy", "--quiet", "--dest-oci-accept-uncompressed-layers"]
     if not tls_verify and source.startswith("docker://"):
         args.append("--src-tls-verify=false")
     args += [source, dest]

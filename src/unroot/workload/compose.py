@@ -24,10 +24,10 @@ from unroot.workload.load import (
     Source,
     _node_line,
     child,
-    parse_chunk,
+    node_line,
+    read_chunk,
     split_chunks,
     stream_budget,
-    to_plain_with_lines,
 )
 from unroot.workload.podspec import join_path, split_path
 
@@ -52,13 +52,11 @@ def load_compose(text: str, file: str, stream: list[int] | None = None) -> Sourc
     src = Source(file=file, text=text, format="compose", chunks=split_chunks(text))
     budget = stream if stream is not None else stream_budget(text)
     for chunk in src.chunks:
-        node = parse_chunk(chunk, file)
-        chunk.parsed = node is not None
-        if node is None:
+        parsed = read_chunk(chunk, file, stream=budget)
+        chunk.parsed = parsed is not None
+        if parsed is None:
             continue
-        obj, lines = to_plain_with_lines(
-            node, where=f"{file}:{chunk.start_line + 1}", stream=budget
-        )
+        obj, lines = parsed.obj, parsed.lines
         if not is_compose(obj):
             src.warnings.append(f"{file}:{chunk.start_line + 1}: not a compose file; skipped")
             continue
@@ -69,7 +67,9 @@ def load_compose(text: str, file: str, stream: list[int] | None = None) -> Sourc
             def locate(path: list[str | int], _n: Any = svc_lines, _c: Any = chunk) -> int | None:
                 return _node_line(_n, path, _c.start_line)
 
-            service_line = svc_lines[0] + chunk.start_line + 1 if svc_lines else None
+            service_line = (
+                node_line(svc_lines) + chunk.start_line + 1 if svc_lines is not None else None
+            )
             src.documents.append(service_document(name, svc, file, index, locate, service_line))
     return src
 

@@ -114,27 +114,20 @@ class Source:
     """What was read from a regular file, so that ``--write`` notices a concurrent edit."""
 
 
-def _tag(node: Any) -> str:
-    tag = node.tag
-    return tag if isinstance(tag, str) else str(getattr(tag, "value", tag))
+LineNode = int | tuple[int, Any]
+"""The 0-based line of a value, and for a collection its children: a scalar is just its line;
+a collection is ``(line, children)`` with children ``{key: LineNode}`` or ``[LineNode]``. A
+mapping entry's line is its key's line; a sequence item's is the item's."""
 
 
-def _is_map(node: Any) -> bool:
-    return bool(node.__class__.__name__ == "MappingNode")
-
-
-def _is_seq(node: Any) -> bool:
-    return bool(node.__class__.__name__ == "SequenceNode")
-
-
-LineNode = tuple[int, Any]
-"""``(0-based line, children)``: children is None (scalar), ``{key: LineNode}`` or
-``[LineNode]``. A mapping entry's line is its key's line; a sequence item's is the item's."""
+def node_line(lines: LineNode) -> int:
+    """The 0-based line of a line node."""
+    return lines if isinstance(lines, int) else lines[0]
 
 
 def child(lines: LineNode | None, key: str | int) -> LineNode | None:
     """The line node one step down, or None when absent."""
-    if lines is None:
+    if lines is None or isinstance(lines, int):
         return None
     kids = lines[1]
     if isinstance(key, int):
@@ -150,13 +143,13 @@ def child(lines: LineNode | None, key: str | int) -> LineNode | None:
 def _node_line(lines: LineNode | None, tokens: list[str | int], offset: int) -> int | None:
     if lines is None:
         return None
-    line: int = lines[0]
+    line = node_line(lines)
     cur: LineNode | None = lines
     for tok in tokens:
         cur = child(cur, tok)
         if cur is None:
             break
-        line = cur[0]
+        line = node_line(cur)
     return line + offset + 1
 
 
@@ -166,18 +159,60 @@ def split_chunks(text: str) -> list[Chunk]:
     A ``---`` line stays with the document it opens. A chunk that is only directives or comments
     (``%YAML 1.2`` before ``---``) is merged into the next one.
     """
+    if _OTHER_BREAKS.search(text):
+        return _split_lines(text)
+    # Lines end only in "\n": find the marker lines with one regex pass and copy the text
+    # between them whole, as the line-by-line loop would (it cost ~1 s per 10 MB).
+    chunks: list[Chunk] = []
+    start = number = pos = 0
+    buf: list[str] = []
+    for match in _MARKER.finditer(text):
+        begin = match.start()
+        if begin > pos:
+            between = text[pos:begin]
+            if not buf:
+                start = number
+            buf.append(between)
+            number += between.count("\n")
+        line = match.group()
+        pos = match.end()
+        if buf:
+            joined = "".join(buf)
+            if not _only_directives(joined):
+                chunks.append(Chunk(start, joined))
+                buf = []
+        if not buf:
+            start = number
+        # an end marker is not content: keep a blank line so numbering stays right
+        buf.append("\n" if line[0] == "." else line)
+        number += 1
+    if pos < len(text):
+        if not buf:
+            start = number
+        buf.append(text[pos:])
+    if buf:
+        chunks.append(Chunk(start, "".join(buf)))
+    return chunks
+
+
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+"""Line breaks of ``str.splitlines`` besides ``\\n``: text with any of them takes the
+line-by-line split."""
+_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\n]|\Z)[^\n]*\n?", re.MULTILINE)
+
+
+def _split_lines(text: str) -> list[Chunk]:
     chunks: list[Chunk] = []
     start = 0
     buf: list[str] = []
     for number, line in enumerate(text.splitlines(keepends=True)):
         is_end = bool(_DOC_END.match(line))
         if is_end or _DOC_START.match(line):
-            if buf and not _only_directives(buf):
+            if buf and not _only_directives("".join(buf)):
                 chunks.append(Chunk(start, "".join(buf)))
                 buf = []
             if not buf:
                 start = number
-            # an end marker is not content: keep a blank line so numbering stays right
             buf.append("\n" if is_end else line)
             continue
         if not buf:
@@ -188,12 +223,17 @@ def split_chunks(text: str) -> list[Chunk]:
     return chunks
 
 
-def _only_directives(lines: list[str]) -> bool:
-    for line in lines:
+def _only_directives(text: str) -> bool:
+    """True when every line is blank, a comment or a directive, and one is a directive."""
+    directive = False
+    for line in text.splitlines():
         stripped = line.strip()
-        if stripped and not stripped.startswith(("%", "#")):
+        if not stripped:
+            continue
+        if not stripped.startswith(("%", "#")):
             return False
-    return any(line.lstrip().startswith("%") for line in lines)
+        directive = directive or stripped.startswith("%")
+    return directive
 
 
 def new_yaml() -> Any:
@@ -206,49 +246,13 @@ def new_yaml() -> Any:
     return yaml
 
 
-def _composer() -> tuple[Any, type[Exception], type[Exception]]:
-    """(compose(text) -> node, marked error class, base error class): PyYAML's C composer."""
-    import yaml as pyyaml
-
-    loader = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
-
-    def compose(text: str) -> Any:
-        return pyyaml.compose(text, Loader=loader)
-
-    return compose, pyyaml.MarkedYAMLError, pyyaml.YAMLError
-
-
-def parse_chunk(chunk: Chunk, file: str) -> Any:
-    """Compose one chunk; syntax errors become one-line InputErrors with ``file:line``."""
-    compose, marked, base = _composer()
-    if _flow_depth(chunk.text) > MAX_DEPTH:
-        raise InputError(
-            f"{file}:{chunk.start_line + 1}: YAML nested deeper than {MAX_DEPTH} levels; refusing"
-        )
-    try:
-        return compose(chunk.text)
-    except RecursionError:
-        raise InputError(
-            f"{file}:{chunk.start_line + 1}: YAML nested too deeply (limit {MAX_DEPTH})"
-        ) from None
-    except marked as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = chunk.start_line + (mark.line + 1 if mark is not None else 1)
-        what = getattr(exc, "problem", None) or getattr(exc, "context", None) or "invalid YAML"
-        raise InputError(f"{file}:{line}: invalid YAML: {what}") from None
-    except base as exc:
-        raise InputError(f"{file}:{chunk.start_line + 1}: invalid YAML: {exc}") from None
-    except (ValueError, TypeError, AttributeError) as exc:  # parser internals on odd input
-        raise InputError(f"{file}:{chunk.start_line + 1}: invalid YAML: {exc}") from None
-
-
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
 def _flow_depth(text: str) -> int:
-    """Deepest ``[``/``{`` nesting, counted in linear time before ruamel sees the text.
+    """Deepest ``[``/``{`` nesting, counted in linear time before the parser sees the text.
 
-    ruamel's scanner is quadratic in flow nesting, so ``[[[[...`` must be refused up front.
+    A flow collection nested thousands deep is refused before any parser recurses into it.
     Brackets inside strings are counted too; that only over-estimates, and real manifests never
     come near the limit.
     """
@@ -276,8 +280,7 @@ _MERGE = "tag:yaml.org,2002:merge"
 _TRUE = frozenset({"true", "yes", "on", "y"})
 
 
-def _scalar(node: Any, where: str) -> Any:
-    tag, text = _tag(node), node.value
+def _scalar(tag: str, text: str, where: str) -> Any:
     if tag == _STR:
         return text
     if tag == _INT:
@@ -335,94 +338,373 @@ def stream_budget(text: str) -> list[int]:
     return [1_000_000 + len(text) // 2]
 
 
-def to_plain_with_lines(
-    node: Any, *, where: str = "input", stream: list[int] | None = None
-) -> tuple[Any, LineNode]:
-    """A JSON-like copy (dict/list/str/int/float/bool/None) and its line tree.
+@dataclass(slots=True)
+class Parsed:
+    """The one document of a chunk: its root kind and, when converted, its value and lines."""
 
-    Depth and size are limited: every value an alias stands for counts, as if it were copied, so
-    the budget bounds the billion-laughs attack (per document and, through ``stream``, per
-    stream). A collection reached again through an alias is not walked again: the copy shares
-    it and only its size is charged, so a bomb is refused in time proportional to its text.
-    Merge keys (``<<``) are applied; duplicate keys are an error, as in Kubernetes' strict
-    decoding.
+    kind: str
+    """``mapping``, ``sequence``, ``scalar`` or ``null`` (an empty document)."""
+    obj: Any = None
+    lines: LineNode = 0
+
+
+def read_chunk(
+    chunk: Chunk, file: str, *, stream: list[int], mappings_only: bool = False
+) -> Parsed | None:
+    """The document of one chunk as a plain JSON-like value and its line tree (None: no
+    document, only comments or directives).
+
+    ``mappings_only``: a document whose root is not a mapping is checked (syntax, anchors) but
+    not converted. Syntax errors become one-line InputErrors with ``file:line``; so do the
+    limits of :func:`_Reader.run` (depth, values, duplicate keys), unless the YAML is also
+    invalid further on: then, as a composer would, the syntax error is reported.
     """
-    budget = [MAX_NODES]
-    total = stream if stream is not None else [MAX_NODES]
-    seen: dict[int, tuple[Any, LineNode, int]] = {}
+    import yaml
 
-    def charge(size: int) -> None:
-        budget[0] -= size
-        total[0] -= size
-        if budget[0] < 0 or total[0] < 0:
-            what = "document" if budget[0] < 0 else "stream"
-            raise InputError(
-                f"{where}: {what} expands to too many values (YAML alias bomb?); refusing"
+    where = f"{file}:{chunk.start_line + 1}"
+    if _flow_depth(chunk.text) > MAX_DEPTH:
+        raise InputError(f"{where}: YAML nested deeper than {MAX_DEPTH} levels; refusing")
+    parser = _parser(chunk.text)
+    try:
+        reader = _Reader(parser.get_event, where, stream)
+        try:
+            return reader.run(mappings_only)
+        except InputError:
+            reader.drain()  # a syntax error later in the document is reported first
+            raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = chunk.start_line + (mark.line + 1 if mark is not None else 1)
+        what = exc.problem or exc.context or "invalid YAML"
+        raise InputError(f"{file}:{line}: invalid YAML: {what}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{where}: invalid YAML: {exc}") from None
+    except (ValueError, TypeError, AttributeError) as exc:  # parser internals on odd input
+        raise InputError(f"{where}: invalid YAML: {exc}") from None
+
+
+def _parser(text: str) -> Any:
+    """libyaml's event parser (PyYAML's C binding), else PyYAML's pure-Python one."""
+    import yaml
+
+    if getattr(yaml, "__with_libyaml__", False):
+        from yaml._yaml import CParser
+
+        return CParser(text)
+    return yaml.SafeLoader(text)
+
+
+_RESOLVED: dict[str, str] = {}
+"""Plain scalar -> its YAML 1.1 tag, as PyYAML's resolver decides (a pure function of the
+text); short scalars repeat a lot in manifests, so their answer is kept."""
+
+
+def _resolve_plain(text: str) -> str:
+    tag = _RESOLVED.get(text)
+    if tag is None:
+        tag = _resolver().resolve(_scalar_node(), text, (True, False))
+        if len(text) <= 64:
+            if len(_RESOLVED) >= 65_536:
+                _RESOLVED.clear()
+            _RESOLVED[text] = tag
+    return tag
+
+
+def _resolver() -> Any:
+    global _RESOLVER
+    if _RESOLVER is None:
+        from yaml.resolver import Resolver
+
+        _RESOLVER = Resolver()
+    return _RESOLVER
+
+
+def _events() -> Any:
+    import yaml.events
+
+    return yaml.events
+
+
+def _scalar_node() -> Any:
+    from yaml.nodes import ScalarNode
+
+    return ScalarNode
+
+
+_RESOLVER: Any = None
+
+_NO_KEY: Any = object()
+_MERGE_KEY: Any = object()
+
+
+class _Frame:
+    """An open collection while its events arrive."""
+
+    __slots__ = ("anchor", "before", "key", "key_line", "kids", "line", "merged", "tag", "value")
+
+    def __init__(
+        self, value: Any, kids: Any, line: int, anchor: str | None, before: int, tag: str | None
+    ) -> None:
+        self.value = value
+        self.kids = kids
+        self.line = line
+        self.anchor = anchor
+        self.before = before
+        self.tag = tag
+        self.key: Any = _NO_KEY
+        self.key_line = 0
+        self.merged: list[tuple[str, Any, LineNode]] | None = None
+
+
+class _Reader:
+    """Builds one document's plain value and line tree straight from parser events.
+
+    Building PyYAML's node graph and then walking it cost twice as much. What this keeps of a
+    composer's rules: an anchor is defined once per document, an alias names an anchor defined
+    before it, and one chunk holds one document. What the loader adds: every value counts
+    against :data:`MAX_NODES` per document and against the stream's budget (keys that are
+    plain scalars do not), and an alias counts as many values as its anchor holds (so the
+    billion-laughs attack stops in time proportional to its text, as the copy shares the
+    anchor's value); nesting deeper than :data:`MAX_DEPTH` is refused (an alias inside its own
+    anchor nests without end); merge keys (``<<``) are applied after a mapping's own keys;
+    duplicate keys are an error, as in Kubernetes' strict decoding.
+    """
+
+    def __init__(self, get_event: Any, where: str, stream: list[int]) -> None:
+        self.get_event = get_event
+        self.where = where
+        self.stream = stream
+        # anchor -> (value, lines, values it stands for (None: a scalar), tag, its line)
+        self.anchors: dict[str, tuple[Any, LineNode, int | None, str | None, int]] = {}
+        self.anchor_marks: dict[str, Any] = {}
+        self.document_mark: Any = None
+        self.done = False
+
+    def over_budget(self, used: int) -> InputError:
+        self.stream[0] -= used
+        what = "document" if used > MAX_NODES else "stream"
+        return InputError(
+            f"{self.where}: {what} expands to too many values (YAML alias bomb?); refusing"
+        )
+
+    def too_deep(self) -> InputError:
+        return InputError(f"{self.where}: YAML nested deeper than {MAX_DEPTH} levels; refusing")
+
+    def anchor(self, name: str, mark: Any) -> None:
+        first = self.anchor_marks.get(name)
+        if first is not None:
+            from yaml.composer import ComposerError
+
+            raise ComposerError(
+                "found duplicate anchor; first occurrence", first, "second occurrence", mark
             )
+        self.anchor_marks[name] = mark
 
-    def conv(n: Any, depth: int) -> tuple[Any, LineNode]:
-        found = seen.get(id(n))
-        if found is not None:
-            charge(found[2])
-            return found[0], found[1]
-        before = budget[0]
-        value, lines = convert(n, depth)
-        if n.__class__.__name__ != "ScalarNode":
-            seen[id(n)] = (value, lines, before - budget[0])
-        return value, lines
-
-    def convert(n: Any, depth: int) -> tuple[Any, LineNode]:
-        charge(1)
-        if depth > MAX_DEPTH:
-            raise InputError(f"{where}: YAML nested deeper than {MAX_DEPTH} levels; refusing")
-        line = n.start_mark.line
-        name = n.__class__.__name__
-        if name == "ScalarNode":
-            return _scalar(n, where), (line, None)
-        if name == "SequenceNode":
-            values: list[Any] = []
-            kids: list[LineNode] = []
-            for v in n.value:
-                value, lines = conv(v, depth + 1)
-                values.append(value)
-                kids.append(lines)
-            return values, (line, kids)
-        out: dict[str, Any] = {}
-        keyed: dict[str, LineNode] = {}
-        merged: list[tuple[str, Any, LineNode]] = []
-        for knode, vnode in n.value:
-            if _tag(knode) == _MERGE:
-                value, lines = conv(vnode, depth + 1)
-                sources = (
-                    zip(value, lines[1], strict=True)
-                    if isinstance(value, list)
-                    else [(value, lines)]
-                )
-                for m, mlines in sources:
-                    if isinstance(m, dict):
-                        for k, v in m.items():
-                            merged.append((k, v, mlines[1][k]))
+    def run(self, mappings_only: bool) -> Parsed | None:
+        """One pass over the document's events (a single loop: this is the hot path of
+        ``unroot check`` on large streams)."""
+        ev = _events()
+        get = self.get_event
+        get()  # the stream's start
+        event = get()
+        if event.__class__ is not ev.DocumentStartEvent:
+            self.done = True
+            return None  # no document: only comments or directives
+        self.document_mark = event.start_mark
+        scalar_event, alias_event = ev.ScalarEvent, ev.AliasEvent
+        map_start, seq_start = ev.MappingStartEvent, ev.SequenceStartEvent
+        map_end, seq_end, doc_end = ev.MappingEndEvent, ev.SequenceEndEvent, ev.DocumentEndEvent
+        stack: list[_Frame] = []
+        anchors = self.anchors
+        where = self.where
+        resolved = _RESOLVED
+        used = 0
+        limit = min(MAX_NODES, self.stream[0])
+        parent: _Frame | None = None
+        root: Parsed | None = None
+        line = 0
+        value: Any
+        lines: LineNode
+        tag: str | None
+        size: int | None = None
+        while True:
+            event = get()
+            cls = event.__class__
+            if cls is scalar_event:
+                # a plain key is not a value of its own: only values count and nest
+                if parent is None or parent.key is not _NO_KEY or parent.kids.__class__ is list:
+                    used += 1
+                    if used > limit:
+                        raise self.over_budget(used)
+                    if len(stack) > MAX_DEPTH:
+                        raise self.too_deep()
+                text = event.value
+                tag = event.tag
+                if tag is None or tag == "!":
+                    implicit = event.implicit[0]
+                    tag = (resolved.get(text) or _resolve_plain(text)) if implicit else _STR
+                value = text if tag == _STR else _scalar(tag, text, where)
+                lines = line = event.start_mark.line
+                if event.anchor is not None:
+                    self.anchor(event.anchor, event.start_mark)
+                    anchors[event.anchor] = (value, lines, None, tag, line)
+                size = None
+            elif cls is map_start or cls is seq_start:
+                used += 1
+                if used > limit:
+                    raise self.over_budget(used)
+                if len(stack) > MAX_DEPTH:
+                    raise self.too_deep()
+                if event.anchor is not None:
+                    self.anchor(event.anchor, event.start_mark)
+                if cls is map_start:
+                    frame = _Frame({}, {}, event.start_mark.line, event.anchor, used, event.tag)
+                else:
+                    if parent is None and mappings_only:
+                        self.drain()
+                        return Parsed("sequence")
+                    frame = _Frame([], [], event.start_mark.line, event.anchor, used, event.tag)
+                stack.append(frame)
+                parent = frame
                 continue
-            key = _key(
-                _scalar(knode, where)
-                if knode.__class__.__name__ == "ScalarNode"
-                else conv(knode, depth + 1)[0]
-            )
-            if key in out:
-                raise InputError(
-                    f"{where}: duplicate key {key!r} (line {knode.start_mark.line + 1} of the "
-                    "document)"
-                )
-            value, lines = conv(vnode, depth + 1)
-            out[key] = value
-            keyed[key] = (knode.start_mark.line, lines[1])
-        for k, v, klines in merged:
-            if k not in out:
-                out[k] = v
-                keyed[k] = klines
-        return out, (line, keyed)
+            elif cls is map_end or cls is seq_end:
+                frame = stack.pop()
+                parent = stack[-1] if stack else None
+                if frame.merged:
+                    out, keyed = frame.value, frame.kids
+                    for k, v, klines in frame.merged:
+                        if k not in out:
+                            out[k] = v
+                            keyed[k] = klines
+                value = frame.value
+                lines = (frame.line, frame.kids)
+                line = frame.line
+                tag = frame.tag
+                size = used - frame.before + 1
+                if frame.anchor is not None:
+                    anchors[frame.anchor] = (value, lines, size, tag, line)
+            elif cls is alias_event:
+                found = anchors.get(event.anchor)
+                if found is None:
+                    if event.anchor in self.anchor_marks:
+                        raise self.too_deep()  # inside its own anchor: endless nesting
+                    from yaml.composer import ComposerError
 
-    return conv(node, 0)
+                    raise ComposerError(None, None, "found undefined alias", event.start_mark)
+                value, lines, size, tag, line = found
+                is_key = (
+                    parent is not None and parent.key is _NO_KEY and parent.kids.__class__ is dict
+                )
+                if size is not None:
+                    used += size
+                    if used > limit:
+                        raise self.over_budget(used)
+                elif not is_key:
+                    used += 1
+                    if used > limit:
+                        raise self.over_budget(used)
+                    if len(stack) > MAX_DEPTH:
+                        raise self.too_deep()
+            elif cls is doc_end:
+                self.stream[0] -= used
+                self.end_of_document()
+                return root
+            else:  # pragma: no cover - libyaml sends nothing else inside a document
+                raise InputError(f"{where}: invalid YAML: unexpected {cls.__name__}")
+
+            if parent is None:
+                if size is None:
+                    kind = "null" if tag == _NULL else "scalar"
+                else:
+                    kind = "mapping" if value.__class__ is dict else "sequence"
+                if mappings_only and kind != "mapping":
+                    self.drain()
+                    return Parsed(kind)
+                root = Parsed(kind, value, lines)
+                continue
+            if parent.kids.__class__ is list:
+                parent.value.append(value)
+                parent.kids.append(lines)
+            elif parent.key is _NO_KEY:
+                if tag == _MERGE:
+                    parent.key = _MERGE_KEY
+                    continue
+                key = _key(value)
+                if key in parent.value:
+                    raise InputError(
+                        f"{where}: duplicate key {key!r} (line {line + 1} of the document)"
+                    )
+                parent.key = key
+                parent.key_line = line
+            else:
+                key = parent.key
+                parent.key = _NO_KEY
+                if key is _MERGE_KEY:
+                    self.merge(parent, value, lines)
+                    continue
+                parent.value[key] = value
+                parent.kids[key] = (
+                    parent.key_line if lines.__class__ is int else (parent.key_line, lines[1])  # type: ignore[index]
+                )
+
+    @staticmethod
+    def merge(frame: _Frame, value: Any, lines: LineNode) -> None:
+        """Collect the entries of ``<<: {...}`` / ``<<: [{...}, ...]`` for the end of the
+        mapping (its own keys win, then the first source that has a key)."""
+        if isinstance(value, list):
+            assert not isinstance(lines, int)
+            sources = list(zip(value, lines[1], strict=True))
+        else:
+            sources = [(value, lines)]
+        merged = frame.merged if frame.merged is not None else []
+        for m, mlines in sources:
+            if isinstance(m, dict):
+                assert not isinstance(mlines, int)
+                for k, v in m.items():
+                    merged.append((k, v, mlines[1][k]))
+        frame.merged = merged
+
+    def end_of_document(self) -> None:
+        """After the document: the stream must end (one document per chunk)."""
+        from yaml.events import DocumentStartEvent
+
+        event = self.get_event()
+        self.done = True
+        if event.__class__ is DocumentStartEvent:
+            from yaml.composer import ComposerError
+
+            second: Any = event.start_mark  # libyaml's Mark, which the stubs do not name here
+            raise ComposerError(
+                "expected a single document in the stream",
+                self.document_mark,
+                "but found another document",
+                second,
+            )
+
+    def drain(self) -> None:
+        """Read the rest of the document for its syntax and anchors only."""
+        from yaml.events import AliasEvent, DocumentEndEvent, StreamEndEvent
+
+        if self.done:
+            return
+        get = self.get_event
+        while True:
+            event = get()
+            cls = event.__class__
+            if cls is DocumentEndEvent:
+                self.end_of_document()
+                return
+            if cls is StreamEndEvent:  # pragma: no cover - a document always ends first
+                return
+            if cls is AliasEvent:
+                if event.anchor not in self.anchor_marks:
+                    from yaml.composer import ComposerError
+
+                    raise ComposerError(None, None, "found undefined alias", event.start_mark)
+                continue
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None:
+                self.anchor(anchor, event.start_mark)
 
 
 def _key(key: Any) -> str:
@@ -448,22 +730,19 @@ def load_text(text: str, file: str, stream: list[int] | None = None) -> Source:
     src = Source(file=file, text=text, chunks=split_chunks(text))
     budget = stream if stream is not None else stream_budget(text)
     for ci, chunk in enumerate(src.chunks):
-        node = parse_chunk(chunk, file)
-        if node is not None and _tag(node) == _NULL and not _is_map(node) and not _is_seq(node):
-            node = None  # an empty document ("---" alone, or only comments)
-        chunk.parsed = node is not None
-        if node is None:
-            continue
+        parsed = read_chunk(chunk, file, stream=budget, mappings_only=True)
+        if parsed is None or parsed.kind == "null":
+            continue  # an empty document ("---" alone, or only comments)
+        chunk.parsed = True
         doc_index = ci
         where = f"{file}:{chunk.start_line + 1}"
-        if not _is_map(node):
-            what = "a list" if _is_seq(node) else "a scalar"
+        if parsed.kind != "mapping":
+            what = "a list" if parsed.kind == "sequence" else "a scalar"
             src.warnings.append(f"{where}: skipping document {doc_index}: not a mapping ({what})")
             continue
         helm = _SOURCE.search(chunk.text)
         source = helm.group(1) if helm else None
-        obj, lines = to_plain_with_lines(node, where=where, stream=budget)
-        del node  # the node tree is large; the line tree is all we keep
+        obj, lines = parsed.obj, parsed.lines
         kind = obj.get("kind")
         if not isinstance(kind, str) or not kind:
             src.warnings.append(f"{where}: skipping document {doc_index}: no kind")
@@ -497,11 +776,10 @@ def plain_documents(text: str, file: str) -> list[Any]:
     budget = stream_budget(text)
     out: list[Any] = []
     for chunk in split_chunks(text):
-        node = parse_chunk(chunk, file)
-        if node is None or (_tag(node) == _NULL and not _is_map(node) and not _is_seq(node)):
+        parsed = read_chunk(chunk, file, stream=budget)
+        if parsed is None or parsed.kind == "null":
             continue
-        where = f"{file}:{chunk.start_line + 1}"
-        out.append(to_plain_with_lines(node, where=where, stream=budget)[0])
+        out.append(parsed.obj)
     return out
 
 
