@@ -268,7 +268,7 @@ class _Walker:
         self.active.append(path)
         try:
             self.find_guard(path, text)
-            self.learn_vars(text)
+            self.learn_env(text)
             cmds = parse_commands(text)
             self.functions.update(c.in_function for c in cmds if c.in_function)
             self.functions.update(_FUNC_DEF.findall(text))
@@ -328,6 +328,15 @@ class _Walker:
             if self.result.root_guard is None:
                 self.result.root_guard = Where(path, i, line.strip())
             return
+
+    def learn_env(self, text: str) -> None:
+        """What the script leaves in its environment: evaluated where the shell's own rules
+        can be followed (:mod:`unroot.shell.envfile`: conditions, ``${VAR:-x}``, sourced
+        files), then literal assignments elsewhere as a fallback."""
+        from unroot.shell.envfile import evaluate
+
+        self.env = evaluate(text, self.env, exists=self.exists, read=self.read)
+        self.learn_vars(text)
 
     def learn_vars(self, text: str) -> None:
         """Simple literal assignments and ``${VAR:=default}`` defaults, first value wins."""
@@ -465,7 +474,7 @@ class _Walker:
             self.result.scripts.append(path)
         self.active.append(path)
         try:
-            self.learn_vars(text)
+            self.learn_env(text)
             self.find_guard(path, text)
             for c in parse_commands(text):
                 self.command(c, path, params, depth + 1, run_user)
@@ -501,6 +510,7 @@ class _Walker:
         if cap is not None:
             r.setcaps.append(cap)
         r.chowns.extend(classify.ownership_change(cmd, file))
+        r.created.extend(classify.created_paths(cmd, file))
         for w in classify.root_path_writes(cmd, file):
             key = (w.path, w.file, w.line)
             if key in self.seen_writes or not self.not_writable(w):

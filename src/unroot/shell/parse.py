@@ -80,6 +80,13 @@ def parse_commands(
     return walker.out
 
 
+def parse_tree(script: str) -> Any:
+    """The tree-sitter tree of ``script``, with the code points that crash the grammar and NUL
+    bytes neutralised (for evaluators that need the structure, not just the commands)."""
+    script = _UNSAFE.sub("?", script.replace("\x00", " "))
+    return _parser().parse(script.encode("utf-8", "replace"))
+
+
 # -- word conversion ------------------------------------------------------------------------
 
 _UNQUOTED_ESC = re.compile(r"\\(\n|.)", re.S)
