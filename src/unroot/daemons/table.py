@@ -29,6 +29,7 @@ from unroot.daemons.source import ConfigSource
 Parser = Callable[[ConfigSource, str, DaemonConfig], None]
 ArgvApplier = Callable[[DaemonConfig, tuple[str, ...]], None]
 ArgvConfig = Callable[[tuple[str, ...]], "str | None"]
+Finisher = Callable[[ConfigSource, DaemonConfig], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,15 @@ class DaemonSpec:
     """The config file named on the command line (``nginx -c FILE``), if any."""
     default_ports: tuple[tuple[int, str], ...] = ()
     """Ports used when the daemon runs with no config at all."""
+    reads_default: bool = True
+    """Whether the program reads its default config file when no flag names one (False for
+    ``memcached`` and ``redis-server``, whose files only wrappers and init scripts read)."""
+    user_blocks: bool = False
+    """Whether its user/group switch makes it fail when it did not start as root (haproxy,
+    named -u); most daemons skip the switch then."""
+    finish: Finisher | None = None
+    """Applied after the config and the command line: compiled-in defaults (pid, log, temp
+    paths by build), identity checks, capability needs."""
 
 
 DAEMONS: tuple[DaemonSpec, ...] = (
@@ -60,6 +70,7 @@ DAEMONS: tuple[DaemonSpec, ...] = (
         nginx.apply_argv,
         nginx.config_from_argv,
         ((80, "tcp"),),
+        finish=nginx.finish,
     ),
     DaemonSpec(
         "apache",
@@ -73,6 +84,7 @@ DAEMONS: tuple[DaemonSpec, ...] = (
         None,
         apache.config_from_argv,
         ((80, "tcp"),),
+        finish=apache.finish,
     ),
     DaemonSpec(
         "php-fpm",
@@ -84,12 +96,16 @@ DAEMONS: tuple[DaemonSpec, ...] = (
             "/etc/php/*/fpm/pool.d/*.conf",
         ),
         phpfpm.parse,
+        None,
+        phpfpm.config_from_argv,
     ),
     DaemonSpec(
         "lighttpd",
         ("lighttpd",),
         ("/etc/lighttpd/lighttpd.conf",),
         lighttpd.parse,
+        None,
+        lighttpd.config_from_argv,
         default_ports=((80, "tcp"),),
     ),
     DaemonSpec(
@@ -97,6 +113,10 @@ DAEMONS: tuple[DaemonSpec, ...] = (
         ("haproxy",),
         ("/usr/local/etc/haproxy/haproxy.cfg", "/etc/haproxy/haproxy.cfg"),
         haproxy.parse,
+        None,
+        haproxy.config_from_argv,
+        reads_default=False,
+        user_blocks=True,
     ),
     DaemonSpec(
         "redis",
@@ -111,6 +131,7 @@ DAEMONS: tuple[DaemonSpec, ...] = (
         redis.apply_argv,
         redis.config_from_argv,
         ((redis.DEFAULT_PORT, "tcp"),),
+        reads_default=False,
     ),
     DaemonSpec(
         "postgresql",
@@ -124,8 +145,9 @@ DAEMONS: tuple[DaemonSpec, ...] = (
         ),
         postgres.parse,
         postgres.apply_argv,
-        None,
+        postgres.config_from_argv,
         ((postgres.DEFAULT_PORT, "tcp"),),
+        finish=postgres.finish,
     ),
     DaemonSpec(
         "mysql",
@@ -133,8 +155,9 @@ DAEMONS: tuple[DaemonSpec, ...] = (
         ("/etc/mysql/my.cnf", "/etc/my.cnf", "/etc/mysql/mariadb.cnf"),
         mysql.parse,
         mysql.apply_argv,
-        None,
+        mysql.config_from_argv,
         ((mysql.DEFAULT_PORT, "tcp"),),
+        finish=mysql.finish,
     ),
     DaemonSpec(
         "memcached",
@@ -144,13 +167,17 @@ DAEMONS: tuple[DaemonSpec, ...] = (
         memcached.apply_argv,
         None,
         ((memcached.DEFAULT_PORT, "tcp"),),
+        reads_default=False,
     ),
     DaemonSpec(
         "squid",
         ("squid", "squid3"),
         ("/etc/squid/squid.conf", "/etc/squid3/squid.conf"),
         squid.parse,
+        None,
+        squid.config_from_argv,
         default_ports=((squid.DEFAULT_PORT, "tcp"),),
+        finish=squid.finish,
     ),
     DaemonSpec(
         "dnsmasq",
@@ -158,8 +185,9 @@ DAEMONS: tuple[DaemonSpec, ...] = (
         ("/etc/dnsmasq.conf",),
         dnsmasq.parse,
         dnsmasq.apply_argv,
-        None,
+        dnsmasq.config_from_argv,
         ((53, "udp"), (53, "tcp")),
+        finish=dnsmasq.finish,
     ),
     DaemonSpec(
         "openssh",
@@ -167,8 +195,9 @@ DAEMONS: tuple[DaemonSpec, ...] = (
         ("/etc/ssh/sshd_config",),
         openssh.parse,
         openssh.apply_argv,
-        None,
+        openssh.config_from_argv,
         ((22, "tcp"),),
+        finish=openssh.finish,
     ),
     DaemonSpec(
         "mosquitto",
@@ -178,13 +207,17 @@ DAEMONS: tuple[DaemonSpec, ...] = (
         mosquitto.apply_argv,
         mosquitto.config_from_argv,
         ((mosquitto.DEFAULT_PORT, "tcp"),),
+        reads_default=False,
     ),
     DaemonSpec(
         "vsftpd",
         ("vsftpd",),
         ("/etc/vsftpd.conf", "/etc/vsftpd/vsftpd.conf"),
         vsftpd.parse,
+        None,
+        vsftpd.config_from_argv,
         default_ports=((21, "tcp"),),
+        finish=vsftpd.finish,
     ),
     DaemonSpec(
         "bind9",
@@ -192,7 +225,9 @@ DAEMONS: tuple[DaemonSpec, ...] = (
         ("/etc/bind/named.conf", "/etc/named.conf"),
         bind9.parse,
         bind9.apply_argv,
-        None,
+        bind9.config_from_argv,
         ((53, "udp"), (53, "tcp")),
+        user_blocks=True,
+        finish=bind9.finish,
     ),
 )
