@@ -212,8 +212,9 @@ def first_failure_table(labels: Mapping[str, ImageLabel], answers: Mapping[str, 
         observed = "serves" if first is None else first.log
         hit = first_named(label, answers[key])
         if first is None:
-            said = "nothing blocking" if not answers[key].blocking else "blocking findings"
-            match = "yes" if not {c for c in answers[key].categories} - {"no_user"} else "no"
+            extra = sorted(answers[key].categories - {"no_user"})
+            said = f"blocking: {', '.join(extra)}" if extra else "nothing that blocks the run"
+            match = "no" if extra else "yes"
         else:
             said = f"{hit['rule']}: {hit['message']}" if hit else "-"
             match = "yes" if hit else "no"
