@@ -131,6 +131,17 @@ def build_fixed(podman: Podman, name: str) -> str:
     return tag
 
 
+PACKAGED = DaemonImage("packaged", 0, "tcp", "tcp")
+"""One image with a dozen more daemons installed from Debian (tests/images/packaged), for the
+parser tests on configs, modes and owners as the packages ship them; it is not run."""
+
+
+def build_packaged(podman: Podman) -> str:
+    tag = f"{PACKAGED.repository}:{_context_key(PACKAGED, podman.image_inspect(BASE_TAG)['Id'])}"
+    _build_locked(podman, PACKAGED, tag, {})
+    return tag
+
+
 def build_any(podman: Podman, name: str, *, fixed: bool) -> str:
     return build_fixed(podman, name) if fixed else build(podman, name)
 
