@@ -58,6 +58,10 @@ def test_runtime_paths_are_always_usable() -> None:
     got = m.check("/var/log/app.log", Need.WRITE)
     assert got.allowed is True and got.special
     assert m.can("/proc/self/fd/2", Need.WRITE) is True
+    assert m.can("/dev/shm/lock", Need.WRITE) is True
+    # the runtime's /dev is a tmpfs owned by root: a new socket there cannot be created
+    log = m.check("/dev/log", Need.WRITE)
+    assert log.allowed is False and log.blocker == "/dev"
 
 
 def test_missing_parent_is_named() -> None:

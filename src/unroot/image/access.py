@@ -33,7 +33,14 @@ ARBITRARY_UID = 1000680000
 MAX_LINKS = 40
 """Linux's limit on symlinks followed in one lookup (ELOOP beyond)."""
 RUNTIME_DIRS = ("/dev", "/proc", "/sys")
-"""Mounted by the runtime over whatever the image has; always usable for the process."""
+"""Mounted by the runtime over whatever the image has."""
+DEV_NODES = frozenset(
+    {"null", "zero", "full", "random", "urandom", "tty", "console", "ptmx", "stdin", "stdout"}
+    | {"stderr"}
+)
+DEV_DIRS = ("fd", "pts", "shm", "mqueue")
+"""What the runtime puts in its /dev (a tmpfs, 0755 root): these are usable, and nothing else
+can be created there (rsyslog's /dev/log fails for an arbitrary UID)."""
 
 READ, WRITE, EXEC = 4, 2, 1
 
@@ -182,7 +189,8 @@ class AccessModel:
         parts = [p for p in path.split("/") if p]
         current = "/"
         hops = 0
-        node: Node | None = self.lookup("/")
+        root = self.lookup("/")
+        node: Node | None = root
         i = 0
         while i < len(parts):
             part = parts[i]
@@ -199,6 +207,14 @@ class AccessModel:
             if refusal is not None:
                 return current, node, refusal
             candidate = posixpath.join(current, part)
+            if _special(candidate):
+                # the runtime mounts its own /dev, /proc and /sys: the image's entries under
+                # them do not matter
+                target = posixpath.normpath(posixpath.join(candidate, *parts[i + 1 :]))
+                if _special(target):
+                    return target, None, None
+                parts, current, node, i = [p for p in target.split("/") if p], "/", root, 0
+                continue
             child = self.lookup(candidate)
             if child is not None and _type(child) == "symlink":
                 hops += 1
@@ -270,16 +286,16 @@ class AccessModel:
         """May the identity do ``need`` with ``path``? (absolute path inside the image)"""
         path = posixpath.normpath("/" + path.lstrip("/"))
         if _special(path):
-            return Access(path, need, True, path, exists=True, special=True)
+            return self._runtime(path, need)
         resolved, node, refusal = self.resolve(path)
         if refusal is not None:
             if refusal.resolved == "" and refusal.reason == "too many symlinks":
                 return _with_need(refusal, need)
             if _special(refusal.blocker or ""):
-                return Access(path, need, True, refusal.blocker or "", special=True, exists=True)
+                return self._runtime(path, need, refusal.blocker or "")
             return _with_need(refusal, need)
         if _special(resolved):
-            return Access(path, need, True, resolved, exists=True, special=True)
+            return self._runtime(path, need, resolved)
         exists = node is not None
         if need is Need.READ:
             return self._final(path, need, resolved, node, READ, exists)
@@ -362,6 +378,30 @@ class AccessModel:
             node,
             f"{word} {what} permission on {resolved} ({mode_text(node)})",
             exists,
+        )
+
+    @staticmethod
+    def _runtime(path: str, need: Need, resolved: str = "") -> Access:
+        """Paths the runtime provides: /proc and /sys as they are, /dev's standard nodes."""
+        target = resolved or path
+        if not target.startswith("/dev/") and target != "/dev":
+            return Access(path, need, True, target, exists=True, special=True)
+        rest = target[len("/dev/") :]
+        if rest in DEV_NODES or rest.split("/", 1)[0] in DEV_DIRS:
+            return Access(path, need, True, target, exists=True, special=True)
+        if need is Need.READ or need is Need.SEARCH:
+            return Access(path, need, False, target, target, None,
+                          f"{target} is not among the devices the runtime provides",
+                          special=True)  # fmt: skip
+        return Access(
+            path,
+            need,
+            False,
+            target,
+            "/dev",
+            None,
+            "/dev is the runtime's own tmpfs (0755 root): nothing can be created there",
+            special=True,
         )
 
     def can(self, path: str, need: Need) -> bool | None:
