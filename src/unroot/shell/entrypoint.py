@@ -3,8 +3,14 @@
 A small symbolic walk, not an interpreter: it expands ``$@``/``$1``/``$0`` and variables whose
 value is known (image env, simple assignments and ``${VAR:=default}`` in the script), follows
 ``exec "$@"`` into the CMD, scripts that are executed or sourced, and ``set -- prog "$@"``
-prefixing, and records every start-time fact with file:line. Both branches of every ``if`` are
-taken (so a ``[ "$(id -u)" = 0 ]`` guard is recorded as a fact, not evaluated).
+prefixing, and records every start-time fact with file:line.
+
+Only code that runs at start counts: a function's commands are followed where it is called
+(never where it is defined, so an uncalled function contributes nothing), and a command under
+a condition the walk can decide is followed only when the condition allows it: "am I root"
+tests (``[ "$(id -u)" = 0 ]``, ``$EUID``, ``whoami``) are evaluated for the user the container
+starts as, and ``[ -d PATH ]``-style tests on the image when its tree is known. Conditions it
+cannot decide are taken both ways.
 
 Pure: every file is read through ``read_file`` (``None`` means "not captured", not "absent").
 """
@@ -52,6 +58,9 @@ _ASSIGN = re.compile(
 )
 _HOOK_LINE = re.compile(r"\b(for|find|run-parts|ls)\b")
 _HOOK_DIR = re.compile(r"(/[A-Za-z0-9_./-]*\.d)(?=/|\s|\"|'|$)")
+_FILE_TEST = re.compile(
+    r"(?:\[\[?|test)\s+(?P<not>!\s+)?-[edfs]\s+[\"']?(?P<path>/[\w./@+-]*)[\"']?\s*\]?\]?"
+)
 _FUNC_DEF = re.compile(r"^\s*(?:function\s+)?([A-Za-z_][\w:.-]*)\s*\(\s*\)", re.M)
 _DEFAULT_ASSIGN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?=([^}]*)\}")
 _VAR = re.compile(
@@ -147,7 +156,9 @@ class _Walker:
         self.result = EntrypointAnalysis()
         self.active: list[str] = []
         self.seen_writes: set[tuple[str, str, int]] = set()
-        self.functions: set[str] = set()
+        self.functions: dict[str, list[Command]] = {}
+        """Function name -> its body's commands (registered when the defining file is read)."""
+        self.calling: list[str] = []
 
     # -- files ------------------------------------------------------------------------------
     def read(self, path: str) -> str | None:
@@ -270,9 +281,7 @@ class _Walker:
             self.find_guard(path, text)
             self.learn_env(text)
             cmds = parse_commands(text)
-            self.functions.update(c.in_function for c in cmds if c.in_function)
-            self.functions.update(_FUNC_DEF.findall(text))
-            for cmd in cmds:
+            for cmd in self.define_functions(text, cmds):
                 self.command(cmd, path, params, depth, run_user)
             for hook in self.hook_scripts(text):
                 if hook in self.result.scripts:
@@ -282,6 +291,62 @@ class _Walker:
                     self.script(hook, hook_text, list(params), depth + 1, run_user)
         finally:
             self.active.pop()
+
+    def define_functions(self, text: str, cmds: list[Command]) -> list[Command]:
+        """Register the functions ``text`` defines; return its top-level commands."""
+        for name in _FUNC_DEF.findall(text):
+            self.functions.setdefault(name, [])
+        for c in cmds:
+            if c.in_function:
+                self.functions.setdefault(c.in_function, []).append(c)
+        return [c for c in cmds if not c.in_function]
+
+    def call(self, name: str, args: list[str], file: str, depth: int, run_user: str | None) -> None:
+        """Follow a call of a shell function into its body (recursion stops at the first
+        repeat)."""
+        if name in self.calling or depth > _MAX_DEPTH * 4:
+            return
+        self.calling.append(name)
+        try:
+            for c in self.functions.get(name, []):
+                self.command(c, file, list(args), depth + 1, run_user)
+        finally:
+            self.calling.pop()
+
+    def reachable(self, cmd: Command) -> bool:
+        """False when a condition around ``cmd`` is decided against it."""
+        for guard in cmd.guards:
+            value = self.decide(guard.text)
+            if value is not None and value != guard.holds:
+                return False
+        return True
+
+    def decide(self, text: str) -> bool | None:
+        """The value of a condition when the walk knows it: "am I root" for the user the
+        container starts as, file tests on the image; None otherwise."""
+        text = text.strip().rstrip(";").strip()
+        if text.startswith("!") and not text.startswith("!="):
+            inner = self.decide(text[1:])
+            return None if inner is None else not inner
+        if "||" in text or " -o " in text:
+            return None
+        parts = [p for p in re.split(r"&&| -a ", text) if p.strip()]
+        if len(parts) > 1:
+            values = [self.decide(p) for p in parts]
+            if False in values:
+                return False
+            return True if all(v is True for v in values) else None
+        m = _GUARD.search(text)
+        if m:
+            op = m.group(2) or m.group(5) or ""
+            equal = op in ("=", "==", "-eq")
+            negated = bool(re.search(r"\[\[?\s*!\s", text))
+            return (self.result.starts_as_root == equal) != negated
+        test = _FILE_TEST.fullmatch(text)
+        if test and self.exists is not None:
+            present = self.exists(test.group("path"))
+            return present != bool(test.group("not"))
+        return None
 
     def hook_scripts(self, text: str) -> list[str]:
         """``*.sh`` files of the hook directories a script runs (``for f in DIR/*.sh``,
@@ -380,6 +445,8 @@ class _Walker:
         depth: int,
         run_user: str | None,
     ) -> None:
+        if not self.reachable(cmd):
+            return
         argv: list[str] = []
         for w in cmd.argv:
             argv.extend(self.expand(w, params, file))
@@ -451,7 +518,9 @@ class _Walker:
             path, text = self.resolve(first)
             if path is not None and text is not None and self.is_shell_script(text, path):
                 self.script(path, text, list(inner.argv[1:]), depth + 1, run_user)
-            elif first not in self.functions:
+            elif first in self.functions:
+                self.call(first, list(inner.argv[1:]), file, depth, run_user)
+            else:
                 self.result.programs.append(ProgramRun(inner.argv, run_user, file, c.line))
 
     def source(
@@ -476,7 +545,7 @@ class _Walker:
         try:
             self.learn_env(text)
             self.find_guard(path, text)
-            for c in parse_commands(text):
+            for c in self.define_functions(text, parse_commands(text)):
                 self.command(c, path, params, depth + 1, run_user)
         finally:
             self.active.pop()
