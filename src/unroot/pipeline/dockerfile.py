@@ -19,7 +19,7 @@ from unroot.dockerfile.entry import entry_argv, final_workdir
 from unroot.dockerfile.parse import read_text
 from unroot.errors import InputError
 from unroot.findings import Finding, Severity, Target, Verdict
-from unroot.pipeline.dockerfile_verdict import decide, root_kind
+from unroot.pipeline.dockerfile_verdict import assumed_note, decide, root_kind
 from unroot.rules.base import run_rules
 from unroot.shell.entrypoint import analyze_entrypoint
 
@@ -77,6 +77,12 @@ def target_of(ctx: DockerfileContext) -> Target:
     }
     if verdict is Verdict.ROOT:
         info["root_kind"] = root_kind(findings)
+    if ctx.user.user.is_root is None:
+        info["assumed"] = "user"
+        info["assumed_note"] = (
+            f"base {ctx.base.ref} is not known here: its user is assumed to be root; "
+            + assumed_note(ctx)
+        )
     if ctx.builders:
         info["builder_stages"] = [
             {"stage": s.name or s.index, "user": ctx.stage_users[s.index].user.spec or None}
