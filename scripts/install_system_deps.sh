@@ -7,6 +7,7 @@ PACKAGES=(
   podman skopeo runc conmon uidmap slirp4netns fuse-overlayfs   # build, run, copy images
   netavark aardvark-dns iptables catatonit                      # container networking (-p)
   debootstrap debian-archive-keyring busybox-static             # local base images
+  docker-registry                                               # a registry for docker:// tests
   python3-venv ca-certificates                                  # the virtual environment
 )
 

@@ -83,8 +83,7 @@ def test_a_function_defined_in_a_sourced_library_runs_where_it_is_called() -> No
     files = {
         "/entry.sh": "#!/bin/sh\n. /lib.sh\nprepare\nexec server\n",
         "/lib.sh": (
-            "prepare() {\n  sysctl -w net.core.somaxconn=1024\n}\n"
-            "unused() {\n  modprobe x\n}\n"
+            "prepare() {\n  sysctl -w net.core.somaxconn=1024\n}\nunused() {\n  modprobe x\n}\n"
         ),
     }
     a = analyze_entrypoint(["/entry.sh"], None, files.get, {}, user="")

@@ -34,11 +34,10 @@ from unroot.daemons.model import (
 )
 from unroot.daemons.source import ConfigSource
 from unroot.daemons.table import DAEMONS, DaemonSpec
-from unroot.image.access import Access, AccessModel, Need
-from unroot.oci.model import FileEntry
+from unroot.image.access import Access, AccessModel, Lookup, Need
 
 if TYPE_CHECKING:
-    from unroot.oci.model import Image
+    from unroot.oci.model import FileEntry, Image
     from unroot.shell.facts import EntrypointAnalysis
 
 __all__ = [
@@ -124,7 +123,7 @@ Hint = str | tuple[str, ...]
 
 def analyze_files(
     read_file: Callable[[str], str | None],
-    entry: Callable[[str], FileEntry | None] | None = None,
+    entry: Lookup | None = None,
     list_paths: Callable[[], Iterable[str]] | None = None,
     hints: Sequence[Hint] = (),
     *,
@@ -141,7 +140,7 @@ def analyze_files(
     (default: True when argv hints are given) says that daemons missing from ``hints`` do not
     run.
     """
-    exists = (lambda p: entry(p) is not None) if entry is not None else None
+    exists = _exists(entry) if entry is not None else None
     src = ConfigSource(read_file, list_paths, env, exists=exists, created=created)
     out = DaemonAnalysis()
     argvs: dict[str, list[tuple[str, ...]]] = {}
@@ -172,10 +171,18 @@ def analyze_files(
     return out
 
 
+def _exists(entry: Lookup) -> Callable[[str], bool]:
+    def exists(path: str) -> bool:
+        node = entry(path)
+        return node is not None and str(node.type) != "unknown"
+
+    return exists
+
+
 def _analyze_one(
     spec: DaemonSpec,
     src: ConfigSource,
-    entry: Callable[[str], FileEntry | None] | None,
+    entry: Lookup | None,
     argvs: list[tuple[str, ...]],
     out: DaemonAnalysis,
 ) -> DaemonConfig | None:
@@ -250,13 +257,11 @@ def _find_config(spec: DaemonSpec, src: ConfigSource) -> str | None:
     return None
 
 
-def _binary_present(
-    spec: DaemonSpec, src: ConfigSource, entry: Callable[[str], FileEntry | None] | None
-) -> bool:
+def _binary_present(spec: DaemonSpec, src: ConfigSource, entry: Lookup | None) -> bool:
     for name in spec.binaries:
         for d in _BIN_DIRS:
             path = f"{d}/{name}"
-            if entry is not None and entry(path) is not None:
+            if entry is not None and _exists(entry)(path):
                 return True
     if entry is None:
         known = set(src.known())
@@ -279,7 +284,7 @@ def _node_facts(access: Access) -> tuple[str, int, int, int, str]:
 def _check_paths(
     cfg: DaemonConfig,
     model: AccessModel,
-    entry: Callable[[str], FileEntry | None],
+    entry: Lookup,
     src: ConfigSource,
 ) -> list[PathIssue]:
     out: list[PathIssue] = []
@@ -293,13 +298,20 @@ def _check_paths(
         access = _path_access(p, model)
         if access.allowed is True and p.contents and access.exists:
             access = _contents_access(p.path, model, src) or access
-        if access.allowed is True:
+        if access.allowed is True or _nothing_known(access):
             continue
         checked, uid, gid, mode, layer = _node_facts(access)
         out.append(
             PathIssue(cfg.daemon, p, checked, uid, gid, mode, layer, access.reason, access.allowed)
         )
     return out
+
+
+def _nothing_known(access: Access) -> bool:
+    """Undecided on a path the metadata says nothing about (a Dockerfile whose base is not
+    known): no finding, rather than a guess."""
+    node = access.node
+    return access.allowed is None and (node is None or str(node.type) == "unknown")
 
 
 def _path_access(p: DaemonPath, model: AccessModel) -> Access:
@@ -347,7 +359,7 @@ def _check_reads(cfg: DaemonConfig, model: AccessModel, src: ConfigSource) -> li
 
 
 def _check_identity(
-    cfg: DaemonConfig, entry: Callable[[str], FileEntry | None] | None, src: ConfigSource
+    cfg: DaemonConfig, entry: Lookup | None, src: ConfigSource
 ) -> list[IdentityIssue]:
     out: list[IdentityIssue] = []
     for check in cfg.identity:
@@ -357,8 +369,14 @@ def _check_identity(
             node = entry(check.path) if entry is not None else None
             if entry is not None and node is None:
                 continue  # absent: the daemon reports something else (not an identity check)
-            owner = f"{node.uid}:{node.gid} mode {node.mode & 0o7777:04o}" if node else ""
-            out.append(IdentityIssue(cfg.daemon, check, owner, node.layer if node else ""))
+            if node is not None and (node.uid is None or node.mode is None):
+                continue  # who owns it is not known here (a Dockerfile's file model)
+            owner = ""
+            layer = ""
+            if node is not None and node.mode is not None:
+                owner = f"{node.uid}:{node.gid} mode {node.mode & 0o7777:04o}"
+                layer = str(getattr(node, "layer", "") or "")
+            out.append(IdentityIssue(cfg.daemon, check, owner, layer))
         else:
             out.append(IdentityIssue(cfg.daemon, check))
     return out

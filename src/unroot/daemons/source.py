@@ -26,7 +26,7 @@ class ConfigSource:
         list_paths: Callable[[], Iterable[str]] | None = None,
         env: dict[str, str] | None = None,
         *,
-        exists: Callable[[str], bool] | None = None,
+        exists: Callable[[str], bool | None] | None = None,
         created: Mapping[str, str | None] | None = None,
     ) -> None:
         self.env = dict(env or {})
@@ -55,7 +55,7 @@ class ConfigSource:
         """Whether ``path`` exists in the image (or is known to the listing)."""
         path = posixpath.normpath(path)
         if self._exists is not None:
-            return self._exists(path)
+            return bool(self._exists(path))
         return path in set(self.known())
 
     def made_at_start(self, path: str) -> bool:

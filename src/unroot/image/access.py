@@ -11,13 +11,17 @@ own user (``redis:redis 0750``) blocks it exactly like root ownership does.
 This module answers those questions from the owner, group and mode the image records, walking
 the path the way ``path_resolution(7)`` does: symlinks followed (inside the image, at most
 :data:`MAX_LINKS`), ``..`` resolved against the directory reached so far, a file in the middle
-of a path is ENOTDIR. Paths into ``/dev``, ``/proc`` and ``/sys`` belong to the runtime
-(``/dev/stdout``, ``/proc/self/fd/2``) and are always usable.
+of a path is ENOTDIR. Paths into ``/dev``, ``/proc`` and ``/sys`` belong to the runtime:
+``/proc/self/fd/2`` and the standard devices (``/dev/stdout``, ``/dev/null``, ``/dev/shm/``)
+are usable, and nothing new can be created in its ``/dev``.
 
 Metadata may be partly unknown (a Dockerfile's file model without the base image): a decision
-that depends on an unknown owner, group or mode is "unknown" (``allowed is None``), never a
-guess. The differential test ``tests/image/test_access_kernel.py`` compares every answer with
-the kernel's own ``access(2)`` for that identity on real trees.
+that depends on an unknown owner, group or mode, or on a path of type "unknown" (which may or
+may not exist), is "unknown" (``allowed is None``), never a guess; only a directory of
+unknown type on the way is taken to be searchable (builds put files under searchable
+directories). The differential test
+``tests/image/test_access_kernel.py`` compares every answer with the kernel's own
+``access(2)`` for that identity on real trees.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ DEV_DIRS = ("fd", "pts", "shm", "mqueue")
 can be created there (rsyslog's /dev/log fails for an arbitrary UID)."""
 
 READ, WRITE, EXEC = 4, 2, 1
+_DIRISH = ("dir", "unknown")
+"""Node types that may be directories: "unknown" is a path a file model cannot describe."""
 
 
 class Need(StrEnum):
@@ -237,10 +243,10 @@ class AccessModel:
                         path, Need.SEARCH, False, "", candidate, None, f"{candidate} does not exist"
                     ),
                 )
-            if child is not None and i < len(parts) - 1 and _type(child) != "dir":
+            if child is not None and i < len(parts) - 1 and _type(child) not in _DIRISH:
                 if _type(child) == "hardlink":
                     child = self.lookup(child.linkname) or child
-                if _type(child) != "dir":
+                if _type(child) not in _DIRISH:
                     return (
                         candidate,
                         child,
@@ -261,6 +267,10 @@ class AccessModel:
         return current, node, None
 
     def _search(self, path: str, directory: str, node: Node | None) -> Access | None:
+        if node is not None and _type(node) == "unknown":
+            # a file model's unknown directory on the way to a path it knows: directories a
+            # build puts files under are searchable in every base; the path itself decides
+            return None
         if node is None:
             if directory == "/":
                 return None  # a tree without a root entry: "/" is 0755 root:root
@@ -300,7 +310,7 @@ class AccessModel:
         if need is Need.READ:
             return self._final(path, need, resolved, node, READ, exists)
         if need is Need.SEARCH:
-            if node is not None and _type(node) != "dir":
+            if node is not None and _type(node) not in _DIRISH:
                 return Access(
                     path,
                     need,
@@ -313,7 +323,7 @@ class AccessModel:
                 )
             return self._final(path, need, resolved, node, EXEC, exists)
         if need is Need.CREATE_IN:
-            if node is not None and _type(node) != "dir":
+            if node is not None and _type(node) not in _DIRISH:
                 return Access(
                     path,
                     need,
@@ -327,7 +337,7 @@ class AccessModel:
             return self._final(path, need, resolved, node, WRITE | EXEC, exists)
         if need is Need.MKDIR and node is not None:
             return self.check(resolved, Need.CREATE_IN)
-        if need is Need.WRITE and node is not None:
+        if need is Need.WRITE and node is not None and _type(node) != "unknown":
             if _type(node) == "dir":
                 return Access(
                     path, need, False, resolved, resolved, node, f"{resolved} is a directory", True

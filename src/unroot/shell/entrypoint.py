@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from unroot.image.access import AccessModel, Lookup, Need
 from unroot.shell import classify
 from unroot.shell.command import Command
 from unroot.shell.facts import (
@@ -75,21 +76,24 @@ def analyze_entrypoint(
     env: dict[str, str] | None = None,
     *,
     user: str = "",
-    exists: Callable[[str], bool] | None = None,
+    exists: Callable[[str], bool | None] | None = None,
     entry: Callable[[str], FileEntry | None] | None = None,
     workdir: str = "",
     list_paths: Callable[[], Iterable[str]] | None = None,
+    lookup: Lookup | None = None,
 ) -> EntrypointAnalysis:
     """Analyze what ENTRYPOINT + CMD do at start (see the module docstring).
 
-    ``exists`` (optional) says whether a path is present at all, so that binaries whose content
-    was not captured still resolve through PATH; ``entry`` (optional) gives file metadata so that
+    ``exists`` (optional) says whether a path is present at all (None: not known), so that
+    binaries whose content was not captured still resolve through PATH; ``lookup`` (optional,
+    lstat-like metadata: a tree or a Dockerfile's file model) lets the arbitrary-UID access model
+    decide whether a start-time write is possible; ``entry`` (optional) gives file metadata so that
     writes to paths that are already writable by group 0 are not reported; ``list_paths``
     (optional) lists every absolute path, so that hook directories a script runs
     (``/docker-entrypoint.d/*.sh``, ``run-parts DIR``) are analyzed too.
     """
     argv = tuple(entrypoint or ()) + tuple(cmd or ()) if entrypoint else tuple(cmd or ())
-    walker = _Walker(read_file, dict(env or {}), exists, entry, workdir, list_paths)
+    walker = _Walker(read_file, dict(env or {}), exists, entry, workdir, list_paths, lookup)
     walker.result.argv = argv
     walker.result.user = user
     if argv:
@@ -114,9 +118,11 @@ def analyze_image(image: Image) -> EntrypointAnalysis:
         entry=tree.resolve,
         workdir=cfg.working_dir,
         list_paths=lambda: ("/" + e.path for e in tree),
+        lookup=tree.get,
     )
 
 
+_SHEBANG_WRAPPERS = frozenset({"env", "tini", "tini-static", "dumb-init", "catatonit"})
 _EXIT_FAIL = re.compile(r"\bexit\s+([1-9]\d*)\b")
 
 
@@ -141,12 +147,14 @@ class _Walker:
         self,
         read_file: Callable[[str], str | None],
         env: dict[str, str],
-        exists: Callable[[str], bool] | None,
+        exists: Callable[[str], bool | None] | None,
         entry: Callable[[str], FileEntry | None] | None,
         workdir: str,
         list_paths: Callable[[], Iterable[str]] | None = None,
+        lookup: Lookup | None = None,
     ) -> None:
         self.read_file = read_file
+        self.lookup = lookup
         self.list_paths = list_paths
         self._known: list[str] | None = None
         self.env = env
@@ -190,11 +198,15 @@ class _Walker:
         first = text.split("\n", 1)[0]
         if first.startswith("#!"):
             words = first[2:].split()
+            # an init wrapper names the real interpreter: '#!/usr/bin/dumb-init /bin/sh',
+            # '#!/sbin/tini -- /bin/sh'; 'env' too ('#!/usr/bin/env -S bash -e')
+            while words and basename(words[0]) in _SHEBANG_WRAPPERS:
+                words = [w for w in words[1:] if w != "--"]
+                while words and words[0].startswith("-"):
+                    words = words[1:]
             if not words:
                 return True
             interp = basename(words[0])
-            if interp == "env" and len(words) > 1:
-                interp = basename(words[-1] if words[1].startswith("-") else words[1])
             return interp in SHELLS or interp == "busybox"
         if "\x00" in text[:1024]:
             return False
@@ -345,7 +357,7 @@ class _Walker:
         test = _FILE_TEST.fullmatch(text)
         if test and self.exists is not None:
             present = self.exists(test.group("path"))
-            return present != bool(test.group("not"))
+            return None if present is None else present != bool(test.group("not"))
         return None
 
     def hook_scripts(self, text: str) -> list[str]:
@@ -582,21 +594,35 @@ class _Walker:
         r.created.extend(classify.created_paths(cmd, file))
         for w in classify.root_path_writes(cmd, file):
             key = (w.path, w.file, w.line)
-            if key in self.seen_writes or not self.not_writable(w):
+            if key in self.seen_writes or "$" in w.path or "*" in w.path:
+                continue
+            blocked, reason = self.write_access(w)
+            if blocked is False:
                 continue
             self.seen_writes.add(key)
-            r.root_writes.append(w)
+            r.root_writes.append(replace(w, reason=reason, certain=blocked is True))
 
-    def not_writable(self, w: RootPathWrite) -> bool:
-        """True unless the tree shows the path (or its nearest ancestor) writable by group 0."""
-        if self.entry is None or "$" in w.path or "*" in w.path:
-            return "$" not in w.path
+    def write_access(self, w: RootPathWrite) -> tuple[bool | None, str]:
+        """(blocked, why) for an arbitrary UID making this write: True, False, or None when the
+        metadata (a file model, no tree) does not tell."""
+        if self.lookup is None:
+            return None, ""
+        model = AccessModel(self.lookup)
         path = posixpath.normpath(w.path)
-        while path not in ("/", ""):
-            e = self.entry(path)
-            if e is not None:
-                if e.uid != 0:
-                    return False
-                return not (e.mode & 0o002 or (e.gid == 0 and e.mode & 0o020))
-            path = posixpath.dirname(path)
-        return True
+        if w.how == "mkdir":
+            node = self.lookup(path)
+            if node is not None and str(node.type) in ("dir", "unknown"):
+                if str(node.type) == "dir":
+                    return False, ""  # mkdir -p of an existing directory writes nothing
+                return None, f"{path} is not known here"
+            parent = path
+            while parent not in ("/", "") and self.lookup(parent) is None:
+                parent = posixpath.dirname(parent)
+            access = model.check(parent, Need.CREATE_IN)
+        else:
+            access = model.check(path, Need.WRITE)
+        if access.allowed:
+            return False, ""
+        if access.allowed is None and (access.node is None or str(access.node.type) == "unknown"):
+            return None, ""  # nothing is known of the path: the base image decides
+        return (True if access.allowed is False else None), access.reason

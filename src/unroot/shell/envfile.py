@@ -49,7 +49,7 @@ def evaluate(
     text: str,
     env: Mapping[str, str] | None = None,
     *,
-    exists: Callable[[str], bool] | None = None,
+    exists: Callable[[str], bool | None] | None = None,
     read: Callable[[str], str | None] | None = None,
 ) -> dict[str, str]:
     """The environment after sourcing ``text`` on top of ``env`` (unknown values left out)."""
@@ -96,7 +96,7 @@ class _State:
     def __init__(
         self,
         env: Mapping[str, str | None],
-        exists: Callable[[str], bool] | None,
+        exists: Callable[[str], bool | None] | None,
         read: Callable[[str], str | None] | None,
     ) -> None:
         self.vars: dict[str, str | None] = dict(env)
@@ -355,9 +355,10 @@ class _State:
         if op == "-z":
             return value == ""
         if op in ("-e", "-f", "-d", "-r", "-x", "-s", "-L", "-h") and self.exists is not None:
-            if not value.startswith("/"):
+            present = self.exists(value) if value.startswith("/") else None
+            if present is None:
                 raise _Unknown
-            return self.exists(value)
+            return present
         raise _Unknown
 
     @staticmethod

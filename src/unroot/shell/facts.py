@@ -84,6 +84,10 @@ class RootPathWrite:
     file: str
     line: int
     text: str = ""
+    reason: str = ""
+    """Why an arbitrary UID cannot make it: "no write permission on /run (mode 0755, ...)"."""
+    certain: bool = True
+    """False when the metadata available (a Dockerfile's file model) does not decide it."""
 
 
 @dataclass(frozen=True, slots=True)

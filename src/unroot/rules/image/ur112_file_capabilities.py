@@ -10,7 +10,6 @@ from unroot.image.context import ImageContext
 from unroot.oci.model import EntryType
 from unroot.rules.base import Rule
 from unroot.rules.image._util import file_evidence, unused_note
-from unroot.image.capabilities import MalformedCapability, decode
 
 XATTR = "security.capability"
 
