@@ -8,7 +8,7 @@ rules as an image scan.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from unroot.daemons.analyze import analyze_files
 from unroot.dockerfile import filemodel
@@ -142,15 +142,13 @@ def _entrypoint_findings(ctx: DockerfileContext) -> list[Finding]:
     )
     out += run_rules("script", analysis)
     ordered = sorted(analysis.programs, key=lambda p: p.main)  # main process last
-    read: Callable[[str], str | None] = read_file
-    paths: Callable[[], list[str]] = listing
-    if ctx.base_tree is None:
-        sources = WithBaseIncludes(read_file, listing)
-        read, paths = sources, sources.paths
+    # main configs that a package installed by RUN provides are not known here: the stand-ins
+    # keep the include lines, so files the Dockerfile copies into conf.d are still read
+    sources = WithBaseIncludes(read_file, listing)
     daemon = analyze_files(
-        read,
+        sources,
         model.lookup,
-        paths,
+        sources.paths,
         [p.argv for p in ordered],
         env=env,
         created=analysis.created_at_start(),

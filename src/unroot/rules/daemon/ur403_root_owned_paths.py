@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 
 from unroot.daemons.analyze import DaemonAnalysis
@@ -15,7 +16,7 @@ def check(analysis: DaemonAnalysis) -> Iterator[Finding]:
     for issue in analysis.path_issues:
         p = issue.path
         cfg = configs[issue.daemon]
-        target = p.path if p.is_dir or issue.checked == p.path else issue.checked
+        target = p.path if p.is_dir else posixpath.dirname(p.path)
         owner = f"{issue.uid}:{issue.gid} mode {issue.mode & 0o7777:04o}" if issue.mode >= 0 else ""
         at = where(p.file, p.line, default=p.default)
         source = p.kind if p.kind == p.directive else f"{p.kind}, {p.directive}"
