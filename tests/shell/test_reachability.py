@@ -88,3 +88,17 @@ def test_a_function_defined_in_a_sourced_library_runs_where_it_is_called() -> No
     }
     a = analyze_entrypoint(["/entry.sh"], None, files.get, {}, user="")
     assert [h.kind for h in a.host_mods] == ["sysctl"]
+
+
+def test_writes_into_what_the_script_made_at_start_are_fine() -> None:
+    script = (
+        "#!/bin/sh\n"
+        'initdb -D "$PGDATA"\n'
+        'echo "listen_addresses = \'*\'" >> "$PGDATA/postgresql.conf"\n'
+        "echo x > /etc/motd\n"
+        'exec postgres -D "$PGDATA"\n'
+    )
+    files = {"/start.sh": script}
+    a = analyze_entrypoint(["/start.sh"], None, files.get, {"PGDATA": "/var/lib/pg/data"},
+                           user="1001:0", lookup=lambda p: None)  # fmt: skip
+    assert [w.path for w in a.root_writes] == ["/etc/motd"]

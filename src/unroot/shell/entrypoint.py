@@ -605,10 +605,17 @@ class _Walker:
     def write_access(self, w: RootPathWrite) -> tuple[bool | None, str]:
         """(blocked, why) for an arbitrary UID making this write: True, False, or None when the
         metadata (a file model, no tree) does not tell."""
+        path = posixpath.normpath(w.path)
+        for made in self.result.created:
+            if (made.file, made.line) == (w.file, w.line):
+                continue  # the write that makes it: that one must be possible
+            inside = path.startswith(made.path.rstrip("/") + "/") and made.source is None
+            in_place = path == made.path and w.how in ("redirect", "tee", "touch")
+            if inside or in_place:
+                return False, ""  # made earlier at start by the script: the running UID owns it
         if self.lookup is None:
             return None, ""
         model = AccessModel(self.lookup)
-        path = posixpath.normpath(w.path)
         if w.how == "mkdir":
             node = self.lookup(path)
             if node is not None and str(node.type) in ("dir", "unknown"):
