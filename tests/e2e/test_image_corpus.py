@@ -106,24 +106,7 @@ def test_run_matches_label(
     assert first.log in log, f"{key}: expected {first.log!r} in the log:\n{log[-3000:]}"
 
 
-NOT_READ = {
-    "squid": (
-        "Debian's squid.conf is 342 KB, more than the image reader keeps of a file (256 KiB): "
-        "the scan cannot tell whether it moves the compiled-in pid file, so it only notes it"
-    ),
-}
-"""Daemons whose first failure the scan cannot name yet, and why (strict: fixed, it fails)."""
-
-
-@pytest.mark.parametrize(
-    "key",
-    [
-        pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=NOT_READ[k]))
-        if k in NOT_READ
-        else k
-        for k in KEYS
-    ],
-)
+@pytest.mark.parametrize("key", KEYS)
 def test_scan_names_first_failure_and_is_quiet_on_fixed(
     key: str, podman: Podman, base_images: dict[str, str], corpus_cache: Path
 ) -> None:
