@@ -10,6 +10,7 @@ PACKAGES=(
   netavark aardvark-dns iptables catatonit                      # container networking (-p)
   debootstrap debian-archive-keyring busybox-static             # local base images
   strace                                                         # verify: why a run fails
+  docker-registry                                               # a registry for docker:// tests
   python3-venv ca-certificates                                  # the virtual environment
 )
 

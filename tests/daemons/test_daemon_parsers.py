@@ -144,16 +144,23 @@ def test_apache_debian_envvars_and_includes() -> None:
     }
     cfg = only(files, "apache")
     ports_file = "/etc/apache2/ports.conf"
-    assert ports(cfg) == [
-        (80, "tcp", ports_file, line_of(APACHE_PORTS, "Listen 80")),
-        (443, "tcp", ports_file, line_of(APACHE_PORTS, "Listen 443")),
-    ]
+    # Listen 443 is inside <IfModule ssl_module>, and no LoadModule loads mod_ssl
+    assert ports(cfg) == [(80, "tcp", ports_file, line_of(APACHE_PORTS, "Listen 80"))]
     assert cfg.user is not None and cfg.user.value == "www-data"
     assert cfg.user.line == line_of(APACHE_CONF, "User ")
     assert cfg.group is not None and cfg.group.value == "www-data"
-    # $SUFFIX is empty for the default config dir: variables that stay unexpanded are dropped
-    logs = [p.path for p in cfg.paths_of("log")]
-    assert logs == [] or all("$" not in p for p in logs)
+    # envvars is evaluated as apache2ctl sources it: $SUFFIX is empty for /etc/apache2
+    assert [p.path for p in cfg.paths_of("log")] == [
+        "/var/log/apache2/error.log",
+        "/var/log/apache2/access.log",
+    ]
+    assert [p.path for p in cfg.paths_of("pid")] == ["/var/run/apache2/apache2.pid"]
+    # with mod_ssl enabled the section is active
+    files["/etc/apache2/mods-enabled/ssl.load"] = (
+        "LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so\n"
+    )
+    with_ssl = only(files, "apache")
+    assert [x.port for x in with_ssl.listen] == [80, 443]
 
 
 def test_apache_env_overrides_envvars_and_upstream_layout() -> None:
@@ -166,8 +173,9 @@ def test_apache_env_overrides_envvars_and_upstream_layout() -> None:
     assert cfg is not None and cfg.user is not None and cfg.user.value == "daemon"
     assert [p.path for p in cfg.paths_of("log")] == ["/var/log/apache2/error.log"]
     httpd = 'ServerRoot "/usr/local/apache2"\nListen 80\nUser daemon\nGroup daemon\nErrorLog /proc/self/fd/2\nPidFile logs/httpd.pid\n'  # noqa: E501
-    cfg2 = only({"/usr/local/apache2/conf/httpd.conf": httpd}, "apache")
+    cfg2 = only({"/usr/local/apache2/conf/httpd.conf": httpd}, "apache", ["httpd"])
     assert [x.port for x in cfg2.listen] == [80]
+    # ErrorLog goes to the runtime's stderr; PidFile is relative to ServerRoot
     assert [p.path for p in cfg2.paths] == ["/usr/local/apache2/logs/httpd.pid"]
 
 
@@ -244,10 +252,13 @@ def test_haproxy() -> None:
     assert cfg.user is not None and cfg.user.value == "haproxy"
     assert cfg.group is not None and cfg.group.value == "haproxy"
     assert {p.kind: p.path for p in cfg.paths} == {
-        "chroot": "/var/lib/haproxy",
         "socket": "/run/haproxy/admin.sock",
         "pid": "/run/haproxy.pid",
     }
+    # chroot is not a path it writes: it needs CAP_SYS_CHROOT
+    [chroot] = cfg.capabilities
+    assert (chroot.capability, chroot.value) == ("CAP_SYS_CHROOT", "/var/lib/haproxy")
+    assert chroot.line == line_of(HAPROXY, "chroot")
 
 
 REDIS = """# Redis configuration file example.
@@ -354,6 +365,7 @@ def test_mysql_mariadb_debian() -> None:
         "data": "/var/lib/mysql",
         "temp": "/tmp",
         "log": "/var/log/mysql/error.log",
+        "socket": "/run/mysqld",
     }
     cfg2 = only(files, "mysql", [("mysqld", "--port=33060", "--user=root")])
     assert [x.port for x in cfg2.listen] == [33060]
@@ -492,9 +504,14 @@ pam_service_name=vsftpd
 
 
 def test_vsftpd_default_port() -> None:
-    cfg = only({"/etc/vsftpd.conf": VSFTPD}, "vsftpd")
+    cfg = only({"/etc/vsftpd.conf": VSFTPD}, "vsftpd", [("vsftpd", "/etc/vsftpd.conf")])
     assert [(x.port, x.default) for x in cfg.listen] == [(21, True)]
-    assert [p.path for p in cfg.paths] == ["/var/run/vsftpd/empty"]
+    # secure_chroot_dir is only used as root; without root vsftpd refuses to start anyway
+    assert cfg.paths == []
+    assert [(c.kind, c.path) for c in cfg.identity] == [
+        ("owner", "/etc/vsftpd.conf"),
+        ("root", ""),
+    ]
 
 
 NAMED = """// This is the primary configuration file for the BIND DNS server named.
@@ -521,7 +538,12 @@ def test_bind9_with_argv_user() -> None:
         (53, "tcp", opts, line_of(NAMED_OPTIONS, "listen-on-v6")),
     ]
     assert cfg.user is not None and (cfg.user.value, cfg.user.file) == ("bind", "argv")
-    assert [p.path for p in cfg.paths] == ["/var/cache/bind"]
+    assert cfg.user.effect == "blocking"  # named -u fails without root: setgid()
+    assert [(p.path, p.fatal) for p in cfg.paths] == [
+        ("/var/cache/bind", True),
+        ("/run/named/named.pid", False),
+        ("/run/named/session.key", False),
+    ]
 
 
 def test_nothing_detected_in_an_empty_tree_and_include_loops_stop() -> None:

@@ -58,7 +58,8 @@ def test_local_storage_config_decides(tmp_path: Path, monkeypatch: pytest.Monkey
     ctx.mkdir()
     (ctx / "Dockerfile").write_text("FROM quay.io/acme/runtime:2.1\nCMD run\n")
     assert scan_dockerfile(str(ctx), base_lookup=True).verdict is Verdict.ARBITRARY_UID_READY
-    assert scan_dockerfile(str(ctx), base_lookup=False).verdict is Verdict.DEPENDS_ON_BASE
+    assumed = scan_dockerfile(str(ctx), base_lookup=False)
+    assert assumed.verdict is Verdict.ROOT and assumed.info["assumed"] == "user"
 
 
 def test_local_storage_garbage_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

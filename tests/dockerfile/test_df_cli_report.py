@@ -35,5 +35,7 @@ def test_json_report_of_several_dockerfiles_validates() -> None:
     schema = json.loads((REPO / "docs" / "report.schema.json").read_text())
     jsonschema.validate(doc, schema)
     verdicts = [t["verdict"] for t in doc["targets"]]
-    assert verdicts == ["root", "non-root", "depends-on-base", "arbitrary-uid-ready"]
+    # unknown-base-no-user: the base is not known, so it is judged as root (assumed)
+    assert verdicts == ["root", "non-root", "root", "arbitrary-uid-ready"]
+    assert doc["targets"][2]["info"]["assumed"] == "user"
     assert doc["targets"][0]["info"]["root_kind"] == "drops-privileges"

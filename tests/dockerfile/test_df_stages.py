@@ -3,16 +3,29 @@ from __future__ import annotations
 import pytest
 
 from unroot.dockerfile.analysis import analyze
-from unroot.dockerfile.stages import chain, load, select_target
+from unroot.dockerfile.stages import DEFAULT_PATH, chain, load, select_target
 from unroot.errors import InputError, UnrootError
 
 
 def test_global_arg_in_from_and_redeclared_in_stage() -> None:
     d = load("ARG V=3.19\nFROM alpine:${V} AS a\nARG V\nENV X=$V\nFROM a\nENV Y=${X}-y\n", "D")
     assert d.stages[0].base == "alpine:3.19"
-    assert d.stages[0].env == {"X": "3.19"}
+    # an external base brings its environment; not known here, that is the default PATH
+    assert d.stages[0].env == {"PATH": DEFAULT_PATH, "X": "3.19"}
     assert d.stages[1].base_stage == 0
-    assert d.stages[1].env == {"X": "3.19", "Y": "3.19-y"}
+    assert d.stages[1].env == {"PATH": DEFAULT_PATH, "X": "3.19", "Y": "3.19-y"}
+
+
+def test_path_extended_from_an_unknown_base_keeps_the_default() -> None:
+    d = load("FROM quay.io/a/b:1\nENV PATH=$PATH:/opt/app/bin\n", "D")
+    assert d.stages[0].env["PATH"] == DEFAULT_PATH + ":/opt/app/bin"
+    known = load(
+        "FROM quay.io/a/b:1\nENV PATH=/x:${PATH}\n",
+        "D",
+        base_env={"quay.io/a/b:1": {"PATH": "/usr/bin:/bin"}},
+    )
+    assert known.stages[0].env["PATH"] == "/x:/usr/bin:/bin"
+    assert load("FROM scratch\nENV PATH=$PATH:/app\n", "D").stages[0].env["PATH"] == ":/app"
 
 
 def test_global_arg_not_visible_without_redeclaration() -> None:

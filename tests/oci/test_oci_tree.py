@@ -9,7 +9,7 @@ import pytest
 from unroot.errors import InputError
 from unroot.oci.load import open_image
 from unroot.oci.model import DeviceEntry, EntryType, Image
-from unroot.oci.tree import default_capture
+from unroot.oci.tree import MAX_FILE, default_capture
 from unroot.oci.writer import Entry, default_config, write_image
 
 CAP_V2 = bytes.fromhex("0000000200040000000000000000000000000000")  # cap_net_bind_service
@@ -149,7 +149,7 @@ def test_later_layer_overrides_metadata_and_content(tmp_path: Path) -> None:
 
 
 def test_default_capture_selection(tmp_path: Path) -> None:
-    big = b"#" * (256 * 1024 + 1)
+    big = b"#" * (MAX_FILE + 1)
     layers = [
         [
             Entry("etc/group", data=b"root:x:0:\n"),
@@ -193,7 +193,7 @@ def test_capture_predicate_and_budget(tmp_path: Path) -> None:
 
 def test_default_capture_predicate_alone() -> None:
     cap = default_capture(["/app/start", ""])
-    assert cap("app/start", 10) and cap("etc/passwd", 10) and not cap("etc/passwd", 300_000)
+    assert cap("app/start", 10) and cap("etc/passwd", 10) and not cap("etc/passwd", MAX_FILE + 1)
     assert cap("usr/bin/docker-entrypoint", 5) and not cap("usr/bin/ls", 5)
 
 

@@ -59,8 +59,11 @@ def make_image(
     passwd: str | None = PASSWD,
     group: str | None = GROUP,
     ref: str = "oci:test:latest",
+    cmd: list[str] | None = None,
+    files: dict[str, str] | None = None,
 ) -> Image:
-    """An image whose tree holds the given entries plus /etc/passwd and /etc/group."""
+    """An image whose tree holds the given entries plus /etc/passwd and /etc/group; ``files``
+    adds captured files (path -> content, mode 0755)."""
     tree = FileTree()
     for d in ("etc", "home", "tmp", "usr", "usr/bin"):
         tree.put(directory(d, 0o1777 if d == "tmp" else 0o755))
@@ -70,7 +73,10 @@ def make_image(
         tree.put(entry("etc/group"), group.encode())
     for e in entries:
         tree.put(e)
+    for path, content in (files or {}).items():
+        tree.put(entry(path.lstrip("/"), mode=0o755), content.encode())
     config = ImageConfig(
+        cmd=cmd,
         user=user,
         exposed_ports=list(ports),
         working_dir=workdir,

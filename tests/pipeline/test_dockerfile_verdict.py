@@ -28,7 +28,7 @@ def _scan(tmp_path: Path, text: str, **files: str) -> tuple[Verdict, list[str]]:
             Verdict.ARBITRARY_UID_READY,
         ),
         ("FROM debian:12\nUSER 1001:0\n", Verdict.ARBITRARY_UID_READY),
-        ("FROM quay.io/x/y:1\nRUN true\n", Verdict.DEPENDS_ON_BASE),
+        ("FROM quay.io/x/y:1\nRUN true\n", Verdict.ROOT),
         ("FROM gcr.io/distroless/static-debian12:nonroot\n", Verdict.NON_ROOT),
         ("FROM scratch\nCOPY a /a\n", Verdict.ROOT),
         ("FROM debian:12\nEXPOSE 80\nUSER 1001:0\n", Verdict.NON_ROOT),
@@ -39,10 +39,13 @@ def test_verdicts(tmp_path: Path, text: str, verdict: Verdict) -> None:
     assert _scan(tmp_path, text)[0] is verdict
 
 
-def test_depends_on_base_names_the_base(tmp_path: Path) -> None:
+def test_unknown_base_is_judged_as_root_and_marked_assumed(tmp_path: Path) -> None:
     verdict, reasons = _scan(tmp_path, "FROM quay.io/acme/rt:2\nCMD run\n")
-    assert verdict is Verdict.DEPENDS_ON_BASE
-    assert "quay.io/acme/rt:2" in reasons[0]
+    assert verdict is Verdict.ROOT
+    assert "assumed" in reasons[0] and "quay.io/acme/rt:2" in reasons[0]
+    assert "podman pull quay.io/acme/rt:2" in reasons[0]  # how to confirm it
+    target = scan_dockerfile(str(tmp_path), base_lookup=False)
+    assert target.info["assumed"] == "user"
 
 
 def test_drop_only_is_called_fixable(tmp_path: Path) -> None:

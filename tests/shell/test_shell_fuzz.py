@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unroot.daemons.analyze import analyze_files
+from unroot.daemons.table import DAEMONS
 from unroot.rules.base import run_rules
 from unroot.shell.entrypoint import analyze_entrypoint
 from unroot.shell.parse import parse_commands
@@ -67,10 +68,14 @@ def test_every_daemon_parser_survives_garbage(text: str) -> None:
         "/etc/postgresql/15/main/postgresql.conf", "/etc/memcached.conf", "/etc/squid/squid.conf",
         "/etc/dnsmasq.conf", "/etc/ssh/sshd_config", "/etc/mosquitto/mosquitto.conf",
         "/etc/vsftpd.conf", "/etc/bind/named.conf", "/usr/local/etc/php-fpm.conf", "/etc/x.conf",
+        "/etc/postfix/main.cf", "/etc/postfix/master.cf", "/etc/unbound/unbound.conf",
+        "/etc/nsd/nsd.conf", "/etc/powerdns/pdns.conf", "/etc/ldap/slapd.d/cn=config.ldif",
+        "/etc/chrony/chrony.conf", "/etc/dovecot/dovecot.conf", "/etc/cups/cupsd.conf",
+        "/etc/rsyslog.conf", "/etc/samba/smb.conf", "/usr/local/tomcat/conf/server.xml",
     ]  # fmt: skip
     fs = dict.fromkeys(paths, text)
     analysis = analyze_files(fs.get, None, lambda: list(fs))
-    assert len(analysis.daemons) == 15
+    assert len(analysis.daemons) == len([d for d in DAEMONS if d.configs])
     assert analysis.errors == []  # the parsers themselves must not fail
     for cfg in analysis.daemons:
         assert all(0 <= x.port <= 65535 for x in cfg.listen)

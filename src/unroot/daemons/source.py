@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 MAX_FILES = 64
 """Include loops and huge conf.d directories stop here."""
@@ -15,6 +15,9 @@ class ConfigSource:
 
     ``read_file`` returns None for paths whose content is unknown. ``list_paths`` (optional)
     returns every absolute path known to exist; without it, globs in includes expand to nothing.
+    ``exists`` (optional) says whether a path exists at all, content captured or not (build
+    flavours are told apart by the directories a package installs). ``created`` maps paths the
+    entrypoint makes at start to the file they are copied from (None: made another way).
     """
 
     def __init__(
@@ -22,11 +25,16 @@ class ConfigSource:
         read_file: Callable[[str], str | None],
         list_paths: Callable[[], Iterable[str]] | None = None,
         env: dict[str, str] | None = None,
+        *,
+        exists: Callable[[str], bool | None] | None = None,
+        created: Mapping[str, str | None] | None = None,
     ) -> None:
         self.env = dict(env or {})
         """The container's environment (Apache reads ``${APACHE_RUN_USER}`` from it)."""
         self._read = read_file
         self._list = list_paths
+        self._exists = exists
+        self.created = {posixpath.normpath(k): v for k, v in (created or {}).items()}
         self._known: list[str] | None = None
         self.read_count = 0
 
@@ -34,10 +42,27 @@ class ConfigSource:
         if self.read_count >= MAX_FILES * 4:
             return None
         self.read_count += 1
+        path = posixpath.normpath(path)
         try:
-            return self._read(posixpath.normpath(path))
+            text = self._read(path)
+            if text is None and self.created.get(path):
+                text = self._read(posixpath.normpath(str(self.created[path])))
+            return text
         except (OSError, ValueError):
             return None
+
+    def exists(self, path: str) -> bool:
+        """Whether ``path`` exists in the image (or is known to the listing)."""
+        path = posixpath.normpath(path)
+        if self._exists is not None:
+            return bool(self._exists(path))
+        return path in set(self.known())
+
+    def made_at_start(self, path: str) -> bool:
+        """True when the entrypoint makes ``path`` (or a directory above it) at start, so the
+        file belongs to the UID the container runs as."""
+        path = posixpath.normpath(path)
+        return any(path == c or path.startswith(c.rstrip("/") + "/") for c in self.created)
 
     def known(self) -> list[str]:
         if self._known is None:

@@ -6,6 +6,7 @@ import posixpath
 from collections.abc import Mapping
 
 from unroot.dockerfile.baseimage import BaseInfo, lookup
+from unroot.dockerfile.basetree import lookup_mode, resolve_base
 from unroot.dockerfile.context import DockerfileContext, UserSetting, UserSpec
 from unroot.dockerfile.expand import word
 from unroot.dockerfile.model import Dockerfile, Stage
@@ -33,6 +34,17 @@ def stage_user(dockerfile: Dockerfile, stage: Stage, base: BaseInfo | None) -> U
     return UserSetting(UserSpec.parse(""), "unknown")
 
 
+def _env_of(value: object) -> dict[str, str]:
+    if not isinstance(value, list):
+        return {}
+    out: dict[str, str] = {}
+    for item in value:
+        if isinstance(item, str) and "=" in item:
+            key, _, val = item.partition("=")
+            out[key] = val
+    return out
+
+
 def analyze(
     text: str,
     path: str,
@@ -47,7 +59,21 @@ def analyze(
     final = select_target(dockerfile, target)
     stages = chain(dockerfile, final)
     root_stage = stages[0]
-    base = lookup(root_stage.base, local=base_lookup)
+    mode = lookup_mode(base_lookup)
+    base = lookup(root_stage.base, local=mode != "0")
+    base, tree = resolve_base(base, mode)
+    known_env = _env_of(base.config.get("Env"))
+    if known_env:  # the base's own environment (its PATH) instead of the default
+        dockerfile = load(
+            text,
+            path,
+            build_args=build_args,
+            platform=platform,
+            base_env={root_stage.base: known_env},
+        )
+        final = select_target(dockerfile, target)
+        stages = chain(dockerfile, final)
+        root_stage = stages[0]
     user = stage_user(dockerfile, final, base)
     runs: list[RunStep] = []
     current_user = base.user or ""
@@ -79,4 +105,5 @@ def analyze(
         runs=tuple(runs),
         builders=builders,
         stage_users=stage_users,
+        base_tree=tree,
     )

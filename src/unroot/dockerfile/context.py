@@ -16,6 +16,7 @@ from unroot.dockerfile.baseimage import BaseInfo
 from unroot.dockerfile.expand import word
 from unroot.dockerfile.model import Dockerfile, Instruction, Stage
 from unroot.dockerfile.runs import RunStep
+from unroot.oci.model import FileTree
 from unroot.untrusted import is_decimal
 
 ROOT_NAMES = frozenset({"root", "0"})
@@ -75,6 +76,9 @@ class DockerfileContext:
     stage_users: dict[int, UserSetting] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)
     """Per-scan memo for values several rules derive the same way (e.g. unwrapped commands)."""
+    base_tree: FileTree | None = None
+    """The base image's file tree when it could be read (local storage or a registry);
+    scratch is an empty tree; None when the base is not known."""
 
     @property
     def stages(self) -> list[Stage]:

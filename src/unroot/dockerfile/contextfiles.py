@@ -64,6 +64,10 @@ class ContextFiles:
         """Every image path the final image gets from the context (for daemon config lookup)."""
         return sorted(self._table(self.ctx.final, 0))
 
+    def table_items(self) -> list[tuple[str, Source]]:
+        """(image path, where it comes from) for the final image, the last COPY/ADD winning."""
+        return sorted(self._table(self.ctx.final, 0).items())
+
     def _table(self, stage: Stage, depth: int) -> dict[str, Source]:
         """image path -> source for ``stage`` (later COPYs win), computed once per stage."""
         table = self._cache.get(stage.index)

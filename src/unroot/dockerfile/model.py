@@ -65,6 +65,11 @@ class Stage:
     def label(self) -> str:
         return f"stage {self.index}" + (f" ({self.name})" if self.name else "")
 
+    @property
+    def is_scratch(self) -> bool:
+        """``FROM scratch``: an empty file tree and no environment."""
+        return self.base_stage is None and self.base.lower() == "scratch"
+
 
 @dataclass(slots=True)
 class Dockerfile:

@@ -59,8 +59,14 @@ def load(
     *,
     build_args: Mapping[str, str] | None = None,
     platform: str | None = None,
+    base_env: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Dockerfile:
-    """Parse ``text`` into a :class:`Dockerfile` with resolved stages and scopes."""
+    """Parse ``text`` into a :class:`Dockerfile` with resolved stages and scopes.
+
+    A stage built on an external image starts with that image's environment: ``base_env``
+    (base reference -> its Env) where it is known, else the standard default PATH, which nearly
+    every image sets (so ``ENV PATH=$PATH:/opt/bin`` never loses the system directories).
+    """
     instructions = parse_instructions(text, path)
     lines = text.split("\n")
     found = directives(lines)
@@ -100,7 +106,7 @@ def load(
     _link_bases(stages)
     _check_cycles(stages, path)
     for stage in _dependency_order(stages):
-        _scope_stage(stage, stages, global_args, args, auto, escape)
+        _scope_stage(stage, stages, global_args, args, auto, escape, base_env or {})
     _check_from_refs(stages, path, escape)
     return Dockerfile(
         path=path,
@@ -215,6 +221,10 @@ def _arg_pairs(
     return out
 
 
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+"""The PATH runtimes and base images use when nothing else is known."""
+
+
 def _env_pairs(ins: Instruction) -> list[tuple[str, str]]:
     values = list(ins.value)
     return [(values[i], values[i + 1]) for i in range(0, len(values) - 1, 2)]
@@ -227,10 +237,13 @@ def _scope_stage(
     build_args: Mapping[str, str],
     auto: Mapping[str, str],
     escape: str,
+    base_env: Mapping[str, Mapping[str, str]],
 ) -> None:
     env: dict[str, str] = {}
     if stage.base_stage is not None:
         env.update(stages[stage.base_stage].env)
+    elif not stage.is_scratch:
+        env.update(base_env.get(stage.base, {"PATH": DEFAULT_PATH}))
     args: dict[str, str] = {}
     stage.scopes = []
     for ins in stage.instructions:

@@ -1,1 +1,2 @@
-"""Image facts the rules read: users and groups, file capabilities, the resolved user."""
+"""Image facts the rules read: users and groups, file capabilities, the resolved user, and
+what an arbitrary UID may read and write (the access model)."""

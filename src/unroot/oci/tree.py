@@ -51,7 +51,9 @@ from unroot.oci.tarstream import TarEntry
 
 Capture = Callable[[str, int], bool]
 
-MAX_FILE = 256 * 1024
+MAX_FILE = 1024 * 1024
+"""Content kept per captured file: the largest configs distributions ship (Debian's
+squid.conf is 342 KB) fit; the per-image total below bounds memory."""
 MAX_TOTAL = 32 * 1024 * 1024
 
 _TYPES: dict[bytes, EntryType] = {

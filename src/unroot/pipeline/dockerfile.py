@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 
 from unroot.daemons.analyze import analyze_files
+from unroot.dockerfile import filemodel
 from unroot.dockerfile.analysis import analyze
 from unroot.dockerfile.basefiles import WithBaseIncludes
 from unroot.dockerfile.context import DockerfileContext
@@ -19,7 +20,7 @@ from unroot.dockerfile.entry import entry_argv, final_workdir
 from unroot.dockerfile.parse import read_text
 from unroot.errors import InputError
 from unroot.findings import Finding, Severity, Target, Verdict
-from unroot.pipeline.dockerfile_verdict import decide, root_kind
+from unroot.pipeline.dockerfile_verdict import assumed_note, decide, root_kind
 from unroot.rules.base import run_rules
 from unroot.shell.entrypoint import analyze_entrypoint
 
@@ -77,6 +78,12 @@ def target_of(ctx: DockerfileContext) -> Target:
     }
     if verdict is Verdict.ROOT:
         info["root_kind"] = root_kind(findings)
+    if ctx.user.user.is_root is None:
+        info["assumed"] = "user"
+        info["assumed_note"] = (
+            f"base {ctx.base.ref} is not known here: its user is assumed to be root; "
+            + assumed_note(ctx)
+        )
     if ctx.builders:
         info["builder_stages"] = [
             {"stage": s.name or s.index, "user": ctx.stage_users[s.index].user.spec or None}
@@ -105,19 +112,48 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def _entrypoint_findings(ctx: DockerfileContext) -> list[Finding]:
-    """Script and daemon rule findings for what the final image starts."""
-    read_file = ContextFiles(ctx)
+    """Script and daemon rule findings for what the final image starts.
+
+    Files are read from the build context (what the final image COPYs) and from the base
+    image when its tree is known; owners and modes come from the Dockerfile's file model
+    (:mod:`unroot.dockerfile.filemodel`), "unknown" where the model does not know them.
+    """
+    files = ContextFiles(ctx)
+    model = filemodel.build(ctx, files, ctx.base_tree)
+    read_file = filemodel.reader(model, filemodel.with_base(files, model, ctx.base_tree))
     entrypoint, cmd = entry_argv(ctx)
     env = dict(ctx.final.env)
     user = ctx.user.user.spec if ctx.user.user.is_root is not None else ""
+
+    def listing() -> list[str]:
+        return filemodel.known_paths(model, files.paths())
+
     out: list[Finding] = []
     analysis = analyze_entrypoint(
-        entrypoint, cmd, read_file, env, user=user, workdir=final_workdir(ctx)
+        entrypoint,
+        cmd,
+        read_file,
+        env,
+        user=user,
+        workdir=final_workdir(ctx),
+        exists=model.exists_or_unknown,
+        list_paths=listing,
+        lookup=model.lookup,
     )
     out += run_rules("script", analysis)
     ordered = sorted(analysis.programs, key=lambda p: p.main)  # main process last
-    sources = WithBaseIncludes(read_file, read_file.paths)
-    daemon = analyze_files(sources, None, sources.paths, [p.argv for p in ordered], env=env)
+    # main configs that a package installed by RUN provides are not known here: the stand-ins
+    # keep the include lines, so files the Dockerfile copies into conf.d are still read
+    sources = WithBaseIncludes(read_file, listing)
+    daemon = analyze_files(
+        sources,
+        model.lookup,
+        sources.paths,
+        [p.argv for p in ordered],
+        env=env,
+        created=analysis.created_at_start(),
+        entrypoint_known=bool(analysis.programs),
+    )
     unseen = {cfg.daemon for cfg in daemon.daemons if not cfg.files}
     out += [f for f in run_rules("daemon", daemon) if not _guessed(f, unseen)]
     return out

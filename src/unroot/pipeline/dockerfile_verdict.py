@@ -1,8 +1,10 @@
 """The Dockerfile verdict: who the final image runs as, and why it needs root if it does.
 
-Separates the two kinds of root images: one that starts as root
-only to drop privileges (fixable by running as that user directly) and one that needs root or
-a capability to work (low port, host modification, capability, package install at start...).
+Separates two kinds of root images: one that starts as root only to drop privileges (fixable
+by running as that user directly) and one that needs root or a capability to work (low port,
+host modification, capability, package install at start...). A final stage without USER on an
+external base that is not known here is judged as root, like an image config without User
+runs, and the verdict says it is assumed and how to confirm it (docs/verdict.md).
 """
 
 from __future__ import annotations
@@ -43,10 +45,13 @@ def decide(ctx: DockerfileContext, findings: Sequence[Finding]) -> tuple[Verdict
         )
     if user.is_root is None:
         reasons.append(
-            f"verdict depends on base image {ctx.base.ref}'s user: the final stage sets no USER "
-            "and the base is neither known nor available locally"
+            f"runs as root (assumed): the final stage sets no USER and base {ctx.base.ref} is "
+            "not known here, and an image whose config sets no user runs as root; "
+            + assumed_note(ctx)
         )
-        return Verdict.DEPENDS_ON_BASE, reasons + needs
+        return Verdict.ROOT, reasons + (
+            ["needs root or a capability: " + "; ".join(needs)] if needs else []
+        )
     if user.is_root:
         where = (
             f"USER {user.spec} (line {setting.instruction.line})"
@@ -80,6 +85,14 @@ def decide(ctx: DockerfileContext, findings: Sequence[Finding]) -> tuple[Verdict
     if blockers:
         reasons.append("not arbitrary-UID ready: " + "; ".join(f.message for f in blockers[:3]))
     return Verdict.NON_ROOT, reasons
+
+
+def assumed_note(ctx: DockerfileContext) -> str:
+    """How to turn the assumption about an unknown base into a fact."""
+    return (
+        f"to confirm, make the base available and scan again: 'podman pull {ctx.base.ref}' "
+        "(local storage is read), or scan the built image itself"
+    )
 
 
 def root_kind(findings: Sequence[Finding]) -> str:

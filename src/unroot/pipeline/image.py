@@ -17,20 +17,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from unroot.daemons.analyze import DaemonAnalysis
 from unroot.daemons.analyze import analyze_image as analyze_daemons
 from unroot.findings import Finding, Target
-from unroot.image.context import ImageContext, build_context
+from unroot.image.context import ImageContext, StartFacts, build_context
 from unroot.oci.model import Image, LayerInfo
 from unroot.pipeline.image_verdict import decide
 from unroot.rules.base import run_rules
+from unroot.shell.entrypoint import EntrypointAnalysis
 from unroot.shell.entrypoint import analyze_image as analyze_entrypoint
 
 Progress = Callable[[int, int, LayerInfo], None]
 
 
 def scan_image(image: Image) -> Target:
-    ctx = build_context(image)
-    findings = rule_findings(ctx)
+    entry = analyze_entrypoint(image)
+    daemons = analyze_daemons(image, entry)
+    ctx = build_context(image, start_facts(entry, daemons))
+    findings = run_rules("image", ctx)
+    findings += run_rules("script", entry)
+    findings += run_rules("daemon", daemons)
     verdict, reasons = decide(findings, ready_reasons(ctx))
     return Target(
         ref=image.ref,
@@ -44,11 +50,36 @@ def scan_image(image: Image) -> Target:
 
 def rule_findings(ctx: ImageContext) -> list[Finding]:
     """Findings of the image, script and daemon rules, in that order."""
-    findings = run_rules("image", ctx)
-    entry = analyze_entrypoint(ctx.image)
-    findings += run_rules("script", entry)
-    findings += run_rules("daemon", analyze_daemons(ctx.image, entry))
-    return findings
+    return scan_image(ctx.image).findings
+
+
+def start_facts(entry: EntrypointAnalysis, daemons: DaemonAnalysis) -> StartFacts:
+    """What the image starts, for the image rules: programs run, ports of started daemons."""
+    programs: set[str] = set()
+    for run in entry.programs:
+        if run.argv:
+            programs.add(run.argv[0])
+            programs.add(run.argv[0].rsplit("/", 1)[-1])
+    for script in entry.scripts:
+        programs.add(script)
+    for drop in entry.drops:  # su, sudo, gosu...: the walker follows the program they run
+        programs.add(drop.tool)
+    ports: set[tuple[int, str]] = set()
+    read = False
+    main = ""
+    for cfg in daemons.daemons:
+        if not cfg.main:
+            continue
+        main = main or cfg.daemon
+        if cfg.files:
+            read = True
+            ports.update((x.port, x.proto) for x in cfg.listen)
+    return StartFacts(
+        programs=frozenset(programs),
+        known=bool(entry.programs),
+        daemon_ports=frozenset(ports) if read else None,
+        daemon=main,
+    )
 
 
 def ready_reasons(ctx: ImageContext) -> list[str]:

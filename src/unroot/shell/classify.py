@@ -6,10 +6,12 @@ already expanded the words it could and peeled the wrappers; these functions onl
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from unroot.shell.command import Command
 from unroot.shell.facts import (
+    CreatedPath,
     HostModification,
     OwnershipChange,
     PackageInstall,
@@ -383,6 +385,49 @@ def writes(cmd: Command) -> list[tuple[str, str]]:
     elif prog == "envsubst":
         pass  # writes only through its redirect
     return out
+
+
+def created_paths(cmd: Command, file: str) -> list[CreatedPath]:
+    """Files and directories the command makes, with the file each is a copy of.
+
+    Copies and redirections name their file; database initialisers (``initdb -D DIR``,
+    ``mariadb-install-db --datadir=DIR``) make their data directory. Paths with variables
+    that are still unexpanded are left out.
+    """
+    out: list[CreatedPath] = []
+    for r in cmd.redirects:
+        if r.writes and r.op not in (">>", "&>>"):
+            out.append(CreatedPath(r.target, None, "redirect", file, cmd.line))
+    if cmd.argv:
+        prog = basename(cmd.argv[0])
+        if prog in ("cp", "install") and not has_flag(cmd, "-d", "--directory", "-r", "-R", "-a"):
+            vals = ("-t", "--target-directory", "-m", "--mode", "-o", "--owner", "-g", "--group")
+            ops = positional(cmd, vals)
+            target = flag_value(cmd, "-t", "--target-directory")
+            sources, dest = (ops, target) if target else (ops[:-1], ops[-1] if ops else None)
+            if dest is not None:
+                for src in sources:
+                    into = dest.endswith("/") or target is not None or len(sources) > 1
+                    path = posixpath.join(dest, posixpath.basename(src)) if into else dest
+                    out.append(CreatedPath(path, src, prog, file, cmd.line))
+        elif prog in ("mkdir", "touch") or (prog == "install" and has_flag(cmd, "-d")):
+            for path in positional(cmd, ("-m", "--mode")):
+                out.append(CreatedPath(path, None, prog, file, cmd.line))
+        elif prog in ("initdb", "pg_ctl", "pg_ctlcluster") or prog.endswith("-install-db"):
+            d = flag_value(cmd, "-D", "--pgdata", "--datadir")
+            if d and (prog != "pg_ctl" or "initdb" in cmd.argv):
+                out.append(CreatedPath(d, None, prog, file, cmd.line))
+        elif prog == "mysql_install_db":
+            d = flag_value(cmd, "--datadir")
+            if d:
+                out.append(CreatedPath(d, None, prog, file, cmd.line))
+    return [
+        c
+        for c in out
+        if c.path.startswith("/")
+        and "$" not in c.path
+        and (c.source is None or "$" not in c.source)
+    ]
 
 
 _USER_TOP = frozenset({"tmp", "dev", "proc", "sys", "home", "mnt", "media"})

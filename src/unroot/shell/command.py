@@ -31,6 +31,15 @@ class Redirect:
 
 
 @dataclass(frozen=True, slots=True)
+class Guard:
+    """A condition a command runs under: the command runs only if ``text`` (an ``if``/``elif``
+    condition, or the left side of ``&&``/``||``) evaluates to ``holds``."""
+
+    text: str
+    holds: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Command:
     """One simple command as the shell would run it (before expansion)."""
 
@@ -48,6 +57,8 @@ class Command:
     redirects: tuple[Redirect, ...] = ()
     via_shell_c: bool = False
     """True when the command came from a ``sh -c '...'`` string (its line is the outer line)."""
+    guards: tuple[Guard, ...] = ()
+    """The conditions around it, outermost first (``if``/``elif``/``else`` and ``&&``/``||``)."""
 
     def with_argv(self, argv: tuple[str, ...] | list[str]) -> Command:
         return replace(self, argv=tuple(argv))

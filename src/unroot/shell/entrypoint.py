@@ -3,8 +3,14 @@
 A small symbolic walk, not an interpreter: it expands ``$@``/``$1``/``$0`` and variables whose
 value is known (image env, simple assignments and ``${VAR:=default}`` in the script), follows
 ``exec "$@"`` into the CMD, scripts that are executed or sourced, and ``set -- prog "$@"``
-prefixing, and records every start-time fact with file:line. Both branches of every ``if`` are
-taken (so a ``[ "$(id -u)" = 0 ]`` guard is recorded as a fact, not evaluated).
+prefixing, and records every start-time fact with file:line.
+
+Only code that runs at start counts: a function's commands are followed where it is called
+(never where it is defined, so an uncalled function contributes nothing), and a command under
+a condition the walk can decide is followed only when the condition allows it: "am I root"
+tests (``[ "$(id -u)" = 0 ]``, ``$EUID``, ``whoami``) are evaluated for the user the container
+starts as, and ``[ -d PATH ]``-style tests on the image when its tree is known. Conditions it
+cannot decide are taken both ways.
 
 Pure: every file is read through ``read_file`` (``None`` means "not captured", not "absent").
 """
@@ -18,6 +24,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from unroot.errors import InputError
+from unroot.image.access import AccessModel, Lookup, Need
 from unroot.shell import classify
 from unroot.shell.command import Command
 from unroot.shell.facts import (
@@ -56,6 +63,9 @@ _ASSIGN = re.compile(
 )
 _HOOK_LINE = re.compile(r"\b(for|find|run-parts|ls)\b")
 _HOOK_DIR = re.compile(r"(/[A-Za-z0-9_./-]*\.d)(?=/|\s|\"|'|$)")
+_FILE_TEST = re.compile(
+    r"(?:\[\[?|test)\s+(?P<not>!\s+)?-[edfs]\s+[\"']?(?P<path>/[\w./@+-]*)[\"']?\s*\]?\]?"
+)
 _FUNC_DEF = re.compile(r"^\s*(?:function\s+)?([A-Za-z_][\w:.-]*)\s*\(\s*\)", re.M)
 _DEFAULT_ASSIGN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?=([^}]*)\}")
 _VAR = re.compile(
@@ -70,21 +80,24 @@ def analyze_entrypoint(
     env: dict[str, str] | None = None,
     *,
     user: str = "",
-    exists: Callable[[str], bool] | None = None,
+    exists: Callable[[str], bool | None] | None = None,
     entry: Callable[[str], FileEntry | None] | None = None,
     workdir: str = "",
     list_paths: Callable[[], Iterable[str]] | None = None,
+    lookup: Lookup | None = None,
 ) -> EntrypointAnalysis:
     """Analyze what ENTRYPOINT + CMD do at start (see the module docstring).
 
-    ``exists`` (optional) says whether a path is present at all, so that binaries whose content
-    was not captured still resolve through PATH; ``entry`` (optional) gives file metadata so that
+    ``exists`` (optional) says whether a path is present at all (None: not known), so that
+    binaries whose content was not captured still resolve through PATH; ``lookup`` (optional,
+    lstat-like metadata: a tree or a Dockerfile's file model) lets the arbitrary-UID access model
+    decide whether a start-time write is possible; ``entry`` (optional) gives file metadata so that
     writes to paths that are already writable by group 0 are not reported; ``list_paths``
     (optional) lists every absolute path, so that hook directories a script runs
     (``/docker-entrypoint.d/*.sh``, ``run-parts DIR``) are analyzed too.
     """
     argv = tuple(entrypoint or ()) + tuple(cmd or ()) if entrypoint else tuple(cmd or ())
-    walker = _Walker(read_file, dict(env or {}), exists, entry, workdir, list_paths)
+    walker = _Walker(read_file, dict(env or {}), exists, entry, workdir, list_paths, lookup)
     walker.result.argv = argv
     walker.result.user = user
     if argv:
@@ -109,9 +122,11 @@ def analyze_image(image: Image) -> EntrypointAnalysis:
         entry=tree.resolve,
         workdir=cfg.working_dir,
         list_paths=lambda: ("/" + e.path for e in tree),
+        lookup=tree.get,
     )
 
 
+_SHEBANG_WRAPPERS = frozenset({"env", "tini", "tini-static", "dumb-init", "catatonit"})
 _EXIT_FAIL = re.compile(r"\bexit\s+([1-9]\d*)\b")
 
 
@@ -136,12 +151,14 @@ class _Walker:
         self,
         read_file: Callable[[str], str | None],
         env: dict[str, str],
-        exists: Callable[[str], bool] | None,
+        exists: Callable[[str], bool | None] | None,
         entry: Callable[[str], FileEntry | None] | None,
         workdir: str,
         list_paths: Callable[[], Iterable[str]] | None = None,
+        lookup: Lookup | None = None,
     ) -> None:
         self.read_file = read_file
+        self.lookup = lookup
         self.list_paths = list_paths
         self._known: list[str] | None = None
         self.env = env
@@ -152,7 +169,9 @@ class _Walker:
         self.active: list[str] = []
         self.visits = 0
         self.seen_writes: set[tuple[str, str, int]] = set()
-        self.functions: set[str] = set()
+        self.functions: dict[str, list[Command]] = {}
+        """Function name -> its body's commands (registered when the defining file is read)."""
+        self.calling: list[str] = []
 
     # -- files ------------------------------------------------------------------------------
     def read(self, path: str) -> str | None:
@@ -184,11 +203,15 @@ class _Walker:
         first = text.split("\n", 1)[0]
         if first.startswith("#!"):
             words = first[2:].split()
+            # an init wrapper names the real interpreter: '#!/usr/bin/dumb-init /bin/sh',
+            # '#!/sbin/tini -- /bin/sh'; 'env' too ('#!/usr/bin/env -S bash -e')
+            while words and basename(words[0]) in _SHEBANG_WRAPPERS:
+                words = [w for w in words[1:] if w != "--"]
+                while words and words[0].startswith("-"):
+                    words = words[1:]
             if not words:
                 return True
             interp = basename(words[0])
-            if interp == "env" and len(words) > 1:
-                interp = basename(words[-1] if words[1].startswith("-") else words[1])
             return interp in SHELLS or interp == "busybox"
         if "\x00" in text[:1024]:
             return False
@@ -286,11 +309,9 @@ class _Walker:
         self.active.append(path)
         try:
             self.find_guard(path, text)
-            self.learn_vars(text)
+            self.learn_env(text)
             cmds = parse_commands(text)
-            self.functions.update(c.in_function for c in cmds if c.in_function)
-            self.functions.update(_FUNC_DEF.findall(text))
-            for cmd in cmds:
+            for cmd in self.define_functions(text, cmds):
                 self.command(cmd, path, params, depth, run_user)
             for hook in self.hook_scripts(text):
                 if hook in self.result.scripts:
@@ -300,6 +321,62 @@ class _Walker:
                     self.script(hook, hook_text, list(params), depth + 1, run_user)
         finally:
             self.active.pop()
+
+    def define_functions(self, text: str, cmds: list[Command]) -> list[Command]:
+        """Register the functions ``text`` defines; return its top-level commands."""
+        for name in _FUNC_DEF.findall(text):
+            self.functions.setdefault(name, [])
+        for c in cmds:
+            if c.in_function:
+                self.functions.setdefault(c.in_function, []).append(c)
+        return [c for c in cmds if not c.in_function]
+
+    def call(self, name: str, args: list[str], file: str, depth: int, run_user: str | None) -> None:
+        """Follow a call of a shell function into its body (recursion stops at the first
+        repeat)."""
+        if name in self.calling or depth > _MAX_DEPTH * 4:
+            return
+        self.calling.append(name)
+        try:
+            for c in self.functions.get(name, []):
+                self.command(c, file, list(args), depth + 1, run_user)
+        finally:
+            self.calling.pop()
+
+    def reachable(self, cmd: Command) -> bool:
+        """False when a condition around ``cmd`` is decided against it."""
+        for guard in cmd.guards:
+            value = self.decide(guard.text)
+            if value is not None and value != guard.holds:
+                return False
+        return True
+
+    def decide(self, text: str) -> bool | None:
+        """The value of a condition when the walk knows it: "am I root" for the user the
+        container starts as, file tests on the image; None otherwise."""
+        text = text.strip().rstrip(";").strip()
+        if text.startswith("!") and not text.startswith("!="):
+            inner = self.decide(text[1:])
+            return None if inner is None else not inner
+        if "||" in text or " -o " in text:
+            return None
+        parts = [p for p in re.split(r"&&| -a ", text) if p.strip()]
+        if len(parts) > 1:
+            values = [self.decide(p) for p in parts]
+            if False in values:
+                return False
+            return True if all(v is True for v in values) else None
+        m = _GUARD.search(text)
+        if m:
+            op = m.group(2) or m.group(5) or ""
+            equal = op in ("=", "==", "-eq")
+            negated = bool(re.search(r"\[\[?\s*!\s", text))
+            return (self.result.starts_as_root == equal) != negated
+        test = _FILE_TEST.fullmatch(text)
+        if test and self.exists is not None:
+            present = self.exists(test.group("path"))
+            return None if present is None else present != bool(test.group("not"))
+        return None
 
     def hook_scripts(self, text: str) -> list[str]:
         """``*.sh`` files of the hook directories a script runs (``for f in DIR/*.sh``,
@@ -347,6 +424,15 @@ class _Walker:
                 self.result.root_guard = Where(path, i, line.strip())
             return
 
+    def learn_env(self, text: str) -> None:
+        """What the script leaves in its environment: evaluated where the shell's own rules
+        can be followed (:mod:`unroot.shell.envfile`: conditions, ``${VAR:-x}``, sourced
+        files), then literal assignments elsewhere as a fallback."""
+        from unroot.shell.envfile import evaluate
+
+        self.env = evaluate(text, self.env, exists=self.exists, read=self.read)
+        self.learn_vars(text)
+
     def learn_vars(self, text: str) -> None:
         """Simple literal assignments and ``${VAR:=default}`` defaults, first value wins."""
         for line in text.split("\n"):
@@ -389,6 +475,8 @@ class _Walker:
         depth: int,
         run_user: str | None,
     ) -> None:
+        if not self.reachable(cmd):
+            return
         argv: list[str] = []
         for w in cmd.argv:
             argv.extend(self.expand(w, params, file))
@@ -460,7 +548,9 @@ class _Walker:
             path, text = self.resolve(first)
             if path is not None and text is not None and self.is_shell_script(text, path):
                 self.script(path, text, list(inner.argv[1:]), depth + 1, run_user)
-            elif first not in self.functions:
+            elif first in self.functions:
+                self.call(first, list(inner.argv[1:]), file, depth, run_user)
+            else:
                 self.result.programs.append(ProgramRun(inner.argv, run_user, file, c.line))
 
     def source(
@@ -484,9 +574,9 @@ class _Walker:
             self.result.scripts.append(path)
         self.active.append(path)
         try:
-            self.learn_vars(text)
+            self.learn_env(text)
             self.find_guard(path, text)
-            for c in parse_commands(text):
+            for c in self.define_functions(text, parse_commands(text)):
                 self.command(c, path, params, depth + 1, run_user)
         finally:
             self.active.pop()
@@ -520,23 +610,45 @@ class _Walker:
         if cap is not None:
             r.setcaps.append(cap)
         r.chowns.extend(classify.ownership_change(cmd, file))
+        r.created.extend(classify.created_paths(cmd, file))
         for w in classify.root_path_writes(cmd, file):
             key = (w.path, w.file, w.line)
-            if key in self.seen_writes or not self.not_writable(w):
+            if key in self.seen_writes or "$" in w.path or "*" in w.path:
+                continue
+            blocked, reason = self.write_access(w)
+            if blocked is False:
                 continue
             self.seen_writes.add(key)
-            r.root_writes.append(w)
+            r.root_writes.append(replace(w, reason=reason, certain=blocked is True))
 
-    def not_writable(self, w: RootPathWrite) -> bool:
-        """True unless the tree shows the path (or its nearest ancestor) writable by group 0."""
-        if self.entry is None or "$" in w.path or "*" in w.path:
-            return "$" not in w.path
+    def write_access(self, w: RootPathWrite) -> tuple[bool | None, str]:
+        """(blocked, why) for an arbitrary UID making this write: True, False, or None when the
+        metadata (a file model, no tree) does not tell."""
         path = posixpath.normpath(w.path)
-        while path not in ("/", ""):
-            e = self.entry(path)
-            if e is not None:
-                if e.uid != 0:
-                    return False
-                return not (e.mode & 0o002 or (e.gid == 0 and e.mode & 0o020))
-            path = posixpath.dirname(path)
-        return True
+        for made in self.result.created:
+            if (made.file, made.line) == (w.file, w.line):
+                continue  # the write that makes it: that one must be possible
+            inside = path.startswith(made.path.rstrip("/") + "/") and made.source is None
+            in_place = path == made.path and w.how in ("redirect", "tee", "touch")
+            if inside or in_place:
+                return False, ""  # made earlier at start by the script: the running UID owns it
+        if self.lookup is None:
+            return None, ""
+        model = AccessModel(self.lookup)
+        if w.how == "mkdir":
+            node = self.lookup(path)
+            if node is not None and str(node.type) in ("dir", "unknown"):
+                if str(node.type) == "dir":
+                    return False, ""  # mkdir -p of an existing directory writes nothing
+                return None, f"{path} is not known here"
+            parent = path
+            while parent not in ("/", "") and self.lookup(parent) is None:
+                parent = posixpath.dirname(parent)
+            access = model.check(parent, Need.CREATE_IN)
+        else:
+            access = model.check(path, Need.WRITE)
+        if access.allowed:
+            return False, ""
+        if access.allowed is None and (access.node is None or str(access.node.type) == "unknown"):
+            return None, ""  # nothing is known of the path: the base image decides
+        return (True if access.allowed is False else None), access.reason

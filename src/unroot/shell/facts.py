@@ -84,6 +84,23 @@ class RootPathWrite:
     file: str
     line: int
     text: str = ""
+    reason: str = ""
+    """Why an arbitrary UID cannot make it: "no write permission on /run (mode 0755, ...)"."""
+    certain: bool = True
+    """False when the metadata available (a Dockerfile's file model) does not decide it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedPath:
+    """A file or directory the entrypoint makes at start: it belongs to the UID that runs the
+    container (``cp /etc/app.conf /tmp/app.conf``, ``mkdir -p /run/app``, ``initdb -D DIR``)."""
+
+    path: str
+    source: str | None
+    """The file it is a copy of (cp, install), else None."""
+    tool: str
+    file: str
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +139,14 @@ class EntrypointAnalysis:
     """An ``if [ "$(id -u)" != 0 ]; then ... exit 1`` check: the script refuses non-root."""
     unresolved: list[str] = field(default_factory=list)
     programs: list[ProgramRun] = field(default_factory=list)
+    created: list[CreatedPath] = field(default_factory=list)
+
+    def created_at_start(self) -> dict[str, str | None]:
+        """Path -> the file it is copied from (None when made another way), first one wins."""
+        out: dict[str, str | None] = {}
+        for c in self.created:
+            out.setdefault(c.path, c.source)
+        return out
 
     @property
     def starts_as_root(self) -> bool:

@@ -25,7 +25,7 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from unroot.shell.command import Command, Redirect
+from unroot.shell.command import Command, Guard, Redirect
 from unroot.shell.words import basename, is_assignment, is_wrapper, layers, unwrap
 from unroot.untrusted import is_decimal
 
@@ -79,6 +79,13 @@ def parse_commands(
     walker = _Walker(src, line_offset, _nesting)
     walker.visit(tree.root_node, _function, False, None, 0)
     return walker.out
+
+
+def parse_tree(script: str) -> Any:
+    """The tree-sitter tree of ``script``, with the code points that crash the grammar and NUL
+    bytes neutralised (for evaluators that need the structure, not just the commands)."""
+    script = _UNSAFE.sub("?", script.replace("\x00", " "))
+    return _parser().parse(script.encode("utf-8", "replace"))
 
 
 # -- word conversion ------------------------------------------------------------------------
@@ -180,6 +187,8 @@ class _Walker:
         self.line_offset = line_offset
         self.nesting = nesting
         self.out: list[Command] = []
+        self.guards: list[Guard] = []
+        """Conditions around the node being visited (see :class:`Guard`)."""
 
     def line_of(self, node: Any) -> int:
         return int(node.start_point[0]) + 1 + self.line_offset
@@ -193,6 +202,11 @@ class _Walker:
             return
         if t == "command":
             self.command(node, fn, bg, outer, depth)
+            return
+        if t == "if_statement":
+            self.if_statement(node, fn, depth)
+            return
+        if t == "list" and self.and_or(node, fn, bg, depth):
             return
         if t in ("declaration_command", "unset_command"):
             self.declaration(node, fn, bg, depth)
@@ -218,6 +232,61 @@ class _Walker:
             nxt = child.next_sibling
             child_bg = bg or (nxt is not None and nxt.type == "&")
             self.visit(child, fn, child_bg, None, depth + 1)
+
+    def guarded(self, nodes: list[Any], guards: list[Guard], fn: str | None, depth: int) -> None:
+        """Visit ``nodes`` with ``guards`` added to the current conditions."""
+        self.guards.extend(guards)
+        try:
+            for child in nodes:
+                self.visit(child, fn, False, None, depth + 1)
+        finally:
+            del self.guards[len(self.guards) - len(guards) :]
+
+    def if_statement(self, node: Any, fn: str | None, depth: int) -> None:
+        """Conditions run as they are; each body under its condition, every ``elif`` and the
+        ``else`` under the earlier conditions being false."""
+        earlier: list[Guard] = []
+        branches: list[tuple[list[Any], list[Any]]] = []
+        cond: list[Any] = []
+        body: list[Any] = []
+        in_body = False
+        for child in node.children:
+            if child.type == "then":
+                in_body = True
+            elif child.type in ("elif_clause", "else_clause"):
+                branches.append((cond, body))
+                cond, body, in_body = [], [], child.type == "else_clause"
+                for part in child.children:
+                    if part.type == "then":
+                        in_body = True
+                    elif part.is_named and part.type != "comment":
+                        (body if in_body else cond).append(part)
+                if child.type == "else_clause":
+                    branches.append(([], body))
+                    cond, body = [], []
+                    in_body = False
+            elif child.is_named and child.type != "comment":
+                (body if in_body else cond).append(child)
+        if cond or body:
+            branches.append((cond, body))
+        for cond, body in branches:
+            self.guarded(cond, earlier, fn, depth)
+            if cond:
+                text = " ; ".join(_text(c) for c in cond)
+                self.guarded(body, [*earlier, Guard(text, True)], fn, depth)
+                earlier = [*earlier, Guard(text, False)]
+            else:
+                self.guarded(body, earlier, fn, depth)
+
+    def and_or(self, node: Any, fn: str | None, bg: bool, depth: int) -> bool:
+        """``A && B`` runs B when A holds, ``A || B`` when it does not."""
+        kids = [c for c in node.children if c.type != "comment"]
+        if len(kids) != 3 or kids[1].type not in ("&&", "||"):
+            return False
+        left, op, right = kids
+        self.visit(left, fn, bg, None, depth + 1)
+        self.guarded([right], [Guard(_text(left), op.type == "&&")], fn, depth)
+        return True
 
     def visit_substitutions(self, node: Any, fn: str | None, depth: int) -> None:
         """Commands nested in words: ``$( )``, backticks, ``<( )``."""
@@ -278,6 +347,7 @@ class _Walker:
             in_function=fn,
             background=bg,
             redirects=tuple(redirects),
+            guards=tuple(self.guards),
         )
         if argv:
             self.out.append(cmd)
@@ -296,7 +366,15 @@ class _Walker:
                 argv.append(_text(child))
         if argv:
             self.out.append(
-                Command(tuple(argv), self.line_of(node), _text(node).strip(), (), fn, bg)
+                Command(
+                    tuple(argv),
+                    self.line_of(node),
+                    _text(node).strip(),
+                    (),
+                    fn,
+                    bg,
+                    guards=tuple(self.guards),
+                )
             )
         self.visit_substitutions(node, fn, depth + 1)
 
@@ -309,14 +387,20 @@ class _Walker:
             return
         for layer in layers(cmd, parse_commands):
             if layer.script:
-                self.out.extend(replace(c, in_function=fn) for c in layer.script)
+                self.out.extend(
+                    replace(c, in_function=fn, guards=cmd.guards + c.guards) for c in layer.script
+                )
                 return
         inner = unwrap(cmd, parse_commands)
         string = shell_c_string(inner)
         if string is None:
             return
         for c in parse_commands(string, _nesting=self.nesting + 1, _function=fn):
-            self.out.append(replace(c, line=cmd.line, text=cmd.text, via_shell_c=True))
+            self.out.append(
+                replace(
+                    c, line=cmd.line, text=cmd.text, via_shell_c=True, guards=cmd.guards + c.guards
+                )
+            )
 
     def error(self, node: Any, fn: str | None, depth: int) -> None:
         """Unparseable region: use the line tokenizer on its text (its lines kept)."""

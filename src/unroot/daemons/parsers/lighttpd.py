@@ -1,4 +1,10 @@
-"""lighttpd: ``server.port``, ``$SERVER["socket"]``, ``server.username``, pid, logs, cache."""
+"""lighttpd: ``server.port``, ``$SERVER["socket"]``, ``server.username``, pid, logs, cache.
+
+At start lighttpd binds its ports, writes the pid file and opens the error and access logs;
+any failure there stops it. Upload and compression cache directories are used per request
+(a failure shows up later, not at start). Without root it does not switch to
+``server.username``.
+"""
 
 from __future__ import annotations
 
@@ -57,6 +63,15 @@ def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig, base: str) -> N
                 cfg.add_path(first, "log", path, line, key)
         elif key in ("server.upload-dirs",):
             for s in strings:
-                cfg.add_path(s, "temp", path, line, key, is_dir=True)
+                cfg.add_path(s, "temp", path, line, key, is_dir=True, fatal=False)
         elif key in ("compress.cache-dir", "deflate.cache-dir"):
-            cfg.add_path(first, "cache", path, line, key, is_dir=True)
+            cfg.add_path(first, "cache", path, line, key, is_dir=True, fatal=False)
+        elif key in ("ssl.pemfile", "ssl.privkey"):
+            cfg.add_read(first, "key", path, line, key)
+
+
+def config_from_argv(argv: tuple[str, ...]) -> str | None:
+    for i, a in enumerate(argv[:-1]):
+        if a == "-f":
+            return argv[i + 1]
+    return None

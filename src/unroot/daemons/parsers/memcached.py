@@ -1,7 +1,9 @@
 """memcached: Debian's ``/etc/memcached.conf`` holds command-line options, one per line.
 
 ``-p`` TCP port (default 11211), ``-U`` UDP port (default off), ``-u`` user, ``-P`` pid file,
-``logfile`` (Debian's wrapper). The same option parser reads the daemon's argv.
+``logfile`` (Debian's wrapper). The same option parser reads the daemon's argv. memcached itself
+reads no config file: only Debian's wrapper script turns that file into arguments. Without root
+it ignores ``-u``; a pid file it cannot write is only reported.
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ from unroot.daemons.source import ConfigSource, logical_lines
 from unroot.untrusted import is_decimal
 
 DEFAULT_PORT = 11211
-_LONG = {"--port": "-p", "--udp-port": "-U", "--user": "-u", "--pidfile": "-P", "--listen": "-l"}
+_LONG = {
+    "--port": "-p",
+    "--udp-port": "-U",
+    "--user": "-u",
+    "--pidfile": "-P",
+    "--listen": "-l",
+    "--unix-socket": "-s",
+}
 
 
 def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
@@ -62,7 +71,9 @@ def _options(cfg: DaemonConfig, words: list[str], path: str, line: int) -> None:
         elif opt == "-u" and value:
             cfg.user = Setting(value, path, line, "-u")
         elif opt == "-P" and value:
-            cfg.add_path(value, "pid", path, line, "-P")
+            cfg.add_path(value, "pid", path, line, "-P", fatal=False)
+        elif opt == "-s" and value:
+            cfg.add_path(value, "socket", path, line, "-s")
 
 
 def apply_argv(cfg: DaemonConfig, argv: tuple[str, ...]) -> None:

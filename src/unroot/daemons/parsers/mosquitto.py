@@ -1,4 +1,10 @@
-"""Mosquitto MQTT broker: ``listener PORT`` / ``port``, ``user``, ``pid_file``, logs, data."""
+"""Mosquitto MQTT broker: ``listener PORT`` / ``port``, ``user``, ``pid_file``, logs, data.
+
+mosquitto reads a config only with ``-c``. A pid file it cannot write stops it ("Unable to
+write pid file"); a log file it cannot open is reported and the broker goes on; the
+persistence database is written at autosave and shutdown, not at start. ``user`` (default
+"mosquitto") is used only when it starts as root.
+"""
 
 from __future__ import annotations
 
@@ -34,9 +40,15 @@ def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
         elif key == "pid_file":
             cfg.add_path(args[0], "pid", path, line, key)
         elif key == "log_dest" and args[0] == "file" and len(args) > 1:
-            cfg.add_path(args[1], "log", path, line, key)
+            cfg.add_path(args[1], "log", path, line, key, fatal=False)
         elif key == "persistence_location":
-            cfg.add_path(args[0], "data", path, line, key, is_dir=True)
+            cfg.add_path(args[0], "data", path, line, key, is_dir=True, fatal=False)
+        elif key in ("certfile", "cafile"):
+            cfg.add_read(args[0], "cert", path, line, key)
+        elif key == "keyfile":
+            cfg.add_read(args[0], "key", path, line, key)
+        elif key in ("password_file", "acl_file", "psk_file"):
+            cfg.add_read(args[0], "auth", path, line, key)
         elif key == "include_dir":
             for inc in src.glob(args[0].rstrip("/") + "/*.conf"):
                 _parse_file(src, inc, cfg)

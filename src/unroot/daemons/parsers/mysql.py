@@ -1,4 +1,11 @@
-"""MySQL/MariaDB: ``[mysqld]``-family sections of my.cnf with ``!include``/``!includedir``."""
+"""MySQL/MariaDB: ``[mysqld]``-family sections of my.cnf with ``!include``/``!includedir``.
+
+``--defaults-file=FILE`` replaces the default search (``/etc/my.cnf``, ``/etc/mysql/my.cnf``).
+The server writes into its datadir (compiled in as /var/lib/mysql when none is set), including
+the files already there, and creates its socket and pid file; any of these failing stops it.
+Without root it ignores ``user`` with a warning ("One can only use the --user switch if
+running as root").
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,15 @@ from unroot.daemons.source import ConfigSource, logical_lines, open_config
 from unroot.untrusted import is_decimal
 
 DEFAULT_PORT = 3306
-_SERVER_SECTIONS = ("mysqld", "server", "mariadb", "mariadbd", "mysqld_safe", "galera")
+_SERVER_SECTIONS = (
+    "mysqld",
+    "server",
+    "mariadb",
+    "mariadbd",
+    "mysqld_safe",
+    "galera",
+    "client-server",
+)
 
 
 def parse(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
@@ -53,16 +68,37 @@ def _directive(cfg: DaemonConfig, key: str, value: str, path: str, line: int) ->
         cfg.listen = [Listen(int(value), "tcp", path, line, "", "port")]
     elif key == "user" and value:
         cfg.user = Setting(value, path, line, "user")
-    elif key == "datadir":
-        cfg.add_path(value, "data", path, line, key, is_dir=True)
-    elif key == "pid-file":
-        cfg.add_path(value, "pid", path, line, key)
-    elif key == "socket":
-        cfg.add_path(posixpath.dirname(value), "socket", path, line, key, is_dir=True)
-    elif key in ("log-error", "general-log-file", "slow-query-log-file"):
-        cfg.add_path(value, "log", path, line, key)
-    elif key == "tmpdir":
-        cfg.add_path(value, "temp", path, line, key, is_dir=True)
+    elif key in ("datadir", "pid-file", "socket", "log-error", "tmpdir"):
+        cfg.paths = [p for p in cfg.paths if p.directive != key]
+        if key == "datadir":
+            cfg.add_path(value, "data", path, line, key, is_dir=True, contents=True)
+        elif key == "pid-file":
+            cfg.add_path(value, "pid", path, line, key)
+        elif key == "socket":
+            cfg.add_path(posixpath.dirname(value), "socket", path, line, key, is_dir=True)
+        elif key == "log-error":
+            cfg.add_path(value, "log", path, line, key)
+        else:
+            cfg.add_path(value, "temp", path, line, key, is_dir=True)
+    elif key in ("general-log-file", "slow-query-log-file"):
+        cfg.add_path(value, "log", path, line, key, fatal=False)
+    elif key in ("ssl-key", "ssl-cert", "ssl-ca"):
+        cfg.add_read(value, "key" if key == "ssl-key" else "cert", path, line, key, fatal=False)
+
+
+def config_from_argv(argv: tuple[str, ...]) -> str | None:
+    for a in argv[1:2]:  # mysqld requires it to be the first option
+        if a.startswith("--defaults-file="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def finish(src: ConfigSource, cfg: DaemonConfig) -> None:
+    """Compiled-in datadir and socket of the Debian/upstream builds when none is set."""
+    cfg.set_default_path(("datadir",), "/var/lib/mysql", "data", is_dir=True, contents=True)
+    socket = "/run/mysqld" if src.exists("/run/mysqld") else "/var/run/mysqld"
+    if src.exists(socket) or src.exists("/etc/mysql"):
+        cfg.set_default_path(("socket",), socket, "socket", is_dir=True)
 
 
 def apply_argv(cfg: DaemonConfig, argv: tuple[str, ...]) -> None:

@@ -1,4 +1,9 @@
-"""OpenSSH sshd: ``Port`` (default 22), ``ListenAddress``, ``PidFile``, ``Include``."""
+"""OpenSSH sshd: ``Port`` (default 22), ``ListenAddress``, ``PidFile``, ``Include``, host keys.
+
+sshd reads ``-f FILE`` (default /etc/ssh/sshd_config) and loads every ``HostKey`` (default the
+rsa, ecdsa and ed25519 keys in /etc/ssh); keys are 0600 root, and with none readable it stops
+("sshd: no hostkeys available"). A pid file it cannot write is only logged.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +46,10 @@ def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig) -> None:
             if ap is not None and ap[1]:
                 cfg.listen.append(Listen(ap[1], "tcp", path, line, ap[0], "ListenAddress"))
         elif key == "pidfile" and args[0] != "none":
-            cfg.add_path(args[0], "pid", path, line, "PidFile")
+            cfg.add_path(args[0], "pid", path, line, "PidFile", fatal=False)
+        elif key == "hostkey":
+            cfg.add_read(args[0], "key", path, line, "HostKey")
+            cfg.options["hostkey"] = "set"
 
 
 def apply_argv(cfg: DaemonConfig, argv: tuple[str, ...]) -> None:
@@ -49,3 +57,20 @@ def apply_argv(cfg: DaemonConfig, argv: tuple[str, ...]) -> None:
     ports = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-p" and is_decimal(args[i + 1])]
     if ports:
         cfg.listen = [Listen(int(p), "tcp", "argv", 0, "", "-p") for p in ports]
+
+
+def config_from_argv(argv: tuple[str, ...]) -> str | None:
+    for i, a in enumerate(argv[:-1]):
+        if a == "-f":
+            return argv[i + 1]
+    return None
+
+
+def finish(src: ConfigSource, cfg: DaemonConfig) -> None:
+    if cfg.options.get("hostkey") == "set":
+        return
+    main = cfg.files[0] if cfg.files else "default"
+    for kind in ("rsa", "ecdsa", "ed25519"):
+        key = f"/etc/ssh/ssh_host_{kind}_key"
+        if src.exists(key):
+            cfg.add_read(key, "key", main, 0, "HostKey", default=True)

@@ -1,7 +1,13 @@
 """PHP-FPM: pool ``listen`` (TCP port or socket), pool ``user``/``group``, global ``pid`` and
 ``error_log``. The official image's php-fpm.conf includes ``php-fpm.d/*.conf``; Debian's
 includes ``pool.d/*.conf``. When only pool files are known (a build context that copies
-``www.conf``), every pool file of that directory is read.
+``www.conf``), every pool file of that directory is read. ``-y``/``--fpm-config`` names
+another main file.
+
+At start PHP-FPM opens ``error_log`` and writes ``pid`` (either failing stops it: "failed to
+open error_log", "Unable to create the PID file"), and binds each pool's ``listen``. Without
+root it ignores the pools' ``user``/``group`` ("'user' directive is ignored when FPM is not
+running as root").
 """
 
 from __future__ import annotations
@@ -55,3 +61,12 @@ def _parse_file(src: ConfigSource, path: str, cfg: DaemonConfig, prefix: str) ->
             cfg.add_path(resolve(prefix + "/var", value), "pid", path, line, key)
         elif key in ("error_log", "slowlog", "access.log") and value not in ("", "syslog"):
             cfg.add_path(resolve(prefix + "/var", value), "log", path, line, key)
+
+
+def config_from_argv(argv: tuple[str, ...]) -> str | None:
+    for i, a in enumerate(argv):
+        if a in ("-y", "--fpm-config") and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--fpm-config="):
+            return a.split("=", 1)[1]
+    return None

@@ -1,6 +1,9 @@
 """Redis: ``port`` (default 6379), ``tls-port``, ``pidfile``, ``dir``, ``logfile``, ``include``.
 
-Command-line arguments override the file: ``redis-server /etc/redis.conf --port 80``.
+Command-line arguments override the file: ``redis-server /etc/redis.conf --port 80``. Without
+a file operand redis-server reads no config at all. While loading the config it changes into
+``dir`` and opens ``logfile`` (either failing stops it); a pid file it cannot write is only
+logged ("Failed to write PID file"), so that one does not block.
 """
 
 from __future__ import annotations
@@ -44,11 +47,20 @@ def _directive(cfg: DaemonConfig, key: str, value: str, path: str, line: int) ->
         if int(value) != 0:
             cfg.listen.append(Listen(int(value), "tcp", path, line, "", key))
     elif key == "pidfile" and value:
-        cfg.add_path(value, "pid", path, line, key)
+        cfg.paths = [p for p in cfg.paths if p.directive != key]
+        cfg.add_path(value, "pid", path, line, key, fatal=False)
     elif key == "logfile" and value:
+        cfg.paths = [p for p in cfg.paths if p.directive != key]
         cfg.add_path(value, "log", path, line, key)
     elif key == "dir" and value:
-        cfg.add_path(value, "data", path, line, key, is_dir=True)
+        cfg.paths = [p for p in cfg.paths if p.directive != key]
+        cfg.add_path(value, "data", path, line, key, is_dir=True, contents=True)
+    elif key in ("tls-cert-file", "tls-ca-cert-file"):
+        cfg.add_read(value, "cert", path, line, key)
+    elif key == "tls-key-file":
+        cfg.add_read(value, "key", path, line, key)
+    elif key == "aclfile":
+        cfg.add_read(value, "auth", path, line, key)
     elif key == "unixsocket" and value:
         cfg.add_path(posixpath.dirname(value), "socket", path, line, key, is_dir=True)
 

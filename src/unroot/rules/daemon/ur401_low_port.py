@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from unroot.daemons.analyze import DaemonAnalysis
 from unroot.findings import Category, Evidence, Finding, Severity
 from unroot.rules.base import Rule
+from unroot.rules.daemon._common import not_started, severity
 
 PRIVILEGED_BELOW = 1024
 
@@ -27,6 +28,10 @@ def check(analysis: DaemonAnalysis) -> Iterator[Finding]:
             if ln.file == "argv":
                 where = "its command line"
             directive = ln.directive or "port"
+            level = severity(cfg, RULE.severity)
+            unknown = ""
+            if ln.default and cfg.config_unknown:
+                level, unknown = Severity.INFO, f" ({cfg.config_note}: it may set another)"
             evidence = Evidence(
                 file=None if ln.file == "argv" else ln.file,
                 line=ln.line or None,
@@ -36,8 +41,9 @@ def check(analysis: DaemonAnalysis) -> Iterator[Finding]:
             )
             yield RULE.finding(
                 f"{cfg.daemon} listens on port {ln.port}/{ln.proto} ({directive}, {where}); "
-                "binding it needs root or CAP_NET_BIND_SERVICE",
+                f"binding it needs root or CAP_NET_BIND_SERVICE{unknown}{not_started(cfg)}",
                 evidence,
+                severity=level,
                 fix=(
                     f"Change '{directive} {ln.port}' to '{directive} {new}' and publish it as "
                     f"the old port ('-p {ln.port}:{new}', or a Service port {ln.port} -> "
@@ -73,10 +79,10 @@ RULE = Rule(
         "or grant NET_BIND_SERVICE."
     ),
     docs=(
-        "Reads nginx listen, Apache Listen, lighttpd server.port, haproxy bind, redis port, "
-        "PostgreSQL port, MySQL port, memcached -p, squid http_port, dnsmasq port, sshd Port, "
-        "mosquitto listener, vsftpd listen_port and bind listen-on; command-line flags of the "
-        "process the entrypoint runs override the file."
+        "Reads the listening directives of every daemon in the table (nginx listen, Apache "
+        "Listen, haproxy bind, redis port, named listen-on, ...) from the config the command "
+        "line loads; command-line flags of the process the entrypoint runs override the file. "
+        "A daemon the entrypoint does not start is reported as info."
     ),
     check=check,
 )

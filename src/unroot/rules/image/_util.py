@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from unroot.findings import Evidence, Finding
+from unroot.findings import Evidence, Finding, Severity
 from unroot.oci.model import FileEntry, normalise
 
 if TYPE_CHECKING:
@@ -31,6 +31,16 @@ def file_evidence(entry: FileEntry, detail: str | None = None) -> Evidence:
         layer=entry.layer or None,
         path="/" + entry.path,
         detail=f"{facts}; {detail}" if detail else facts,
+    )
+
+
+def unused_note(used: bool, disarmed: str = "the bit") -> str:
+    """What to add to a setuid/setgid/capability finding the workload does not use."""
+    if used:
+        return "; the image's entrypoint runs it"
+    return (
+        "; nothing the image starts runs it, and no_new_privs (allowPrivilegeEscalation: "
+        f"false) disarms {disarmed}"
     )
 
 
@@ -86,9 +96,20 @@ def unwritable_dir_finding(
     evidence = [Evidence(field=field, value=raw)]
     if found is not None:
         evidence.append(file_evidence(found))
+    level, note = daemon_decides(ctx, rule.severity)
     return rule.finding(
-        f"{what} /{path} {problem}",
+        f"{what} /{path} {problem}{note}",
         *evidence,
+        severity=level,
         fix=DIR_FIX.format(path="/" + path),
         data={"path": "/" + path},
     )
+
+
+def daemon_decides(ctx: ImageContext, severity: Severity) -> tuple[Severity, str]:
+    """A daemon from the table is the main process: where it writes is known from its config
+    (and checked path by path), so a generic writable-directory finding is a note."""
+    daemon = ctx.start.daemon
+    if not daemon:
+        return severity, ""
+    return Severity.INFO, f" ({daemon} writes where its config says; those paths are checked)"

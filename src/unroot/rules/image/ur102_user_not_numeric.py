@@ -16,8 +16,9 @@ def check(ctx: ImageContext) -> Iterator[Finding]:
     uid = f"UID {user.uid}" if user.uid is not None else "an unknown UID"
     numeric = f"{user.uid}:{user.gid if user.gid is not None else 0}"
     yield RULE.finding(
-        f"USER {user.spec.strip()} is a name ({uid}): with runAsNonRoot the kubelet cannot "
-        "verify it is not root and refuses to start the container",
+        f"USER {user.spec.strip()} is a name ({uid}): a pod with runAsNonRoot but no runAsUser "
+        "is refused by the kubelet, which cannot verify a name is not root (a platform that "
+        "sets the UID itself, like the restricted profile, is not affected)",
         Evidence(field="config.User", value=user.spec, detail=f"user part {user.user_part!r}"),
         fix=(f"Use the number: 'USER {numeric}'." if user.uid is not None else RULE.fix),
         data={"user": user.spec, "uid": user.uid},
@@ -28,7 +29,7 @@ RULE = Rule(
     id="UR102",
     kind="image",
     category=Category.ARBITRARY_UID_UNREADY,
-    severity=Severity.WARNING,
+    severity=Severity.INFO,
     title="Image user is a name, not a number",
     rationale=(
         "Kubernetes checks runAsNonRoot against the image's User without reading the image's "
@@ -40,8 +41,10 @@ RULE = Rule(
     docs=(
         "The name works with podman and docker, which resolve it through the image's "
         "/etc/passwd; only the Kubernetes check fails. Admission policies (Pod Security "
-        "'restricted') require runAsNonRoot, so this breaks exactly where non-root matters. "
-        "See https://kubernetes.io/docs/tasks/configure-pod-container/security-context/."
+        "'restricted') require runAsNonRoot, so this breaks pods that rely on the image's "
+        "user. Info: under the restricted profile (OpenShift's SCC, 'podman run --user') the "
+        "platform picks the UID and the name is never used. See "
+        "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/."
     ),
     check=check,
 )

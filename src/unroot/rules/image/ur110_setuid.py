@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from unroot.findings import Category, Finding, Severity
 from unroot.image.context import ImageContext
 from unroot.rules.base import Rule
-from unroot.rules.image._util import file_evidence, mode_text
+from unroot.rules.image._util import file_evidence, mode_text, unused_note
 
 
 def check(ctx: ImageContext) -> Iterator[Finding]:
@@ -15,10 +15,17 @@ def check(ctx: ImageContext) -> Iterator[Finding]:
         (e for e in ctx.image.tree if e.mode & 0o4000 and e.setuid), key=lambda e: e.path
     ):
         owner = "root" if entry.uid == 0 else f"UID {entry.uid}"
+        used = ctx.start.runs(entry.path)
         yield RULE.finding(
-            f"/{entry.path} is setuid {owner} (mode {mode_text(entry)})",
+            f"/{entry.path} is setuid {owner} (mode {mode_text(entry)})" + unused_note(used),
             file_evidence(entry),
-            data={"path": "/" + entry.path, "mode": entry.mode & 0o7777, "uid": entry.uid},
+            severity=Severity.WARNING if used else Severity.INFO,
+            data={
+                "path": "/" + entry.path,
+                "mode": entry.mode & 0o7777,
+                "uid": entry.uid,
+                "used": used,
+            },
         )
 
 
@@ -41,7 +48,9 @@ RULE = Rule(
     docs=(
         "Base images ship several (su, passwd, chsh, mount, newgrp). They are rarely needed "
         "in a container. A setuid binary owned by another UID is reported too: it switches "
-        "to that UID, which an arbitrary-UID platform also blocks."
+        "to that UID, which an arbitrary-UID platform also blocks. A warning when the "
+        "entrypoint runs the file (it then loses its privilege under no_new_privs), info "
+        "otherwise: a bit nothing uses blocks nothing, and no_new_privs disarms it."
     ),
     check=check,
 )

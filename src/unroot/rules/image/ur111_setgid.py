@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from unroot.findings import Category, Finding, Severity
 from unroot.image.context import ImageContext
 from unroot.rules.base import Rule
-from unroot.rules.image._util import file_evidence, mode_text
+from unroot.rules.image._util import file_evidence, mode_text, unused_note
 
 
 def check(ctx: ImageContext) -> Iterator[Finding]:
@@ -16,10 +16,17 @@ def check(ctx: ImageContext) -> Iterator[Finding]:
         (e for e in ctx.image.tree if e.mode & 0o2000 and e.setgid), key=lambda e: e.path
     ):
         group = f"group {entry.gid}" + (f" ({names[entry.gid]})" if entry.gid in names else "")
+        used = ctx.start.runs(entry.path)
         yield RULE.finding(
-            f"/{entry.path} is setgid {group} (mode {mode_text(entry)})",
+            f"/{entry.path} is setgid {group} (mode {mode_text(entry)})" + unused_note(used),
             file_evidence(entry),
-            data={"path": "/" + entry.path, "mode": entry.mode & 0o7777, "gid": entry.gid},
+            severity=Severity.WARNING if used else Severity.INFO,
+            data={
+                "path": "/" + entry.path,
+                "mode": entry.mode & 0o7777,
+                "gid": entry.gid,
+                "used": used,
+            },
         )
 
 
@@ -40,7 +47,8 @@ RULE = Rule(
     ),
     docs=(
         "Only regular files are reported; the setgid bit on a directory only makes new "
-        "files inherit the directory's group and is harmless."
+        "files inherit the directory's group and is harmless. A warning when the entrypoint "
+        "runs the file, info otherwise."
     ),
     check=check,
 )

@@ -9,7 +9,7 @@ from unroot.image.capabilities import MalformedCapability, decode
 from unroot.image.context import ImageContext
 from unroot.oci.model import EntryType
 from unroot.rules.base import Rule
-from unroot.rules.image._util import file_evidence
+from unroot.rules.image._util import file_evidence, unused_note
 
 XATTR = "security.capability"
 
@@ -35,10 +35,13 @@ def check(ctx: ImageContext) -> Iterator[Finding]:
         names = ", ".join(granted) or "no capabilities"
         eff = " (effective at exec)" if caps.effective else ""
         rootid = f", namespace root UID {caps.rootid}" if caps.rootid is not None else ""
+        used = ctx.start.runs(entry.path)
         yield RULE.finding(
-            f"/{entry.path} has file capabilities {names}{eff}",
+            f"/{entry.path} has file capabilities {names}{eff}" + unused_note(used, "them"),
             file_evidence(entry, f"{XATTR} v{caps.revision}: {caps.text()}{rootid}"),
+            severity=Severity.WARNING if used else Severity.INFO,
             data={
+                "used": used,
                 "path": "/" + entry.path,
                 "permitted": list(caps.permitted),
                 "inheritable": list(caps.inheritable),
@@ -70,7 +73,8 @@ RULE = Rule(
     docs=(
         "Decoded from the security.capability extended attribute (PAX SCHILY.xattr) of the "
         "layer: revision 2 (20 bytes) and 3 (24 bytes, with the user-namespace root UID), and "
-        "the obsolete revision 1. A malformed attribute is reported in category 'input'."
+        "the obsolete revision 1. A malformed attribute is reported in category 'input'. A "
+        "warning when the entrypoint runs the file, info otherwise."
     ),
     check=check,
 )

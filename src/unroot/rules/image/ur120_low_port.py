@@ -59,6 +59,20 @@ def check(ctx: ImageContext) -> Iterator[Finding]:
             continue
         if port.first >= PRIVILEGED_BELOW:
             continue
+        listened = ctx.start.daemon_ports
+        level, note = RULE.severity, ""
+        if listened is not None:
+            level = Severity.INFO
+            low = sorted(f"{p}/{proto}" for p, proto in listened)
+            if any(
+                port.first <= p <= port.last and proto == port.protocol for p, proto in listened
+            ):
+                note = f"; {ctx.start.daemon}'s config listens on it (reported from the config)"
+            else:
+                note = (
+                    f"; {ctx.start.daemon}'s config does not listen on it "
+                    f"(it listens on {', '.join(low) or 'no port'}): EXPOSE is only documentation"
+                )
         suggestion = port.first + 8000 if port.first + 8000 < 65536 else 8080
         if port.first == 80:
             suggestion = 8080
@@ -66,8 +80,9 @@ def check(ctx: ImageContext) -> Iterator[Finding]:
             suggestion = 8443
         yield RULE.finding(
             f"exposes port {port.text()}, below 1024: binding it needs root or "
-            "CAP_NET_BIND_SERVICE",
+            f"CAP_NET_BIND_SERVICE{note}",
             evidence,
+            severity=level,
             fix=(
                 f"Listen on {suggestion} instead and publish it as the old port "
                 f"('-p {port.first}:{suggestion}', or a Service with port {port.first} and "
@@ -102,9 +117,11 @@ RULE = Rule(
         "net.ipv4.ip_unprivileged_port_start in the pod's sysctls."
     ),
     docs=(
-        "EXPOSE is documentation, but it is usually the port the daemon's config listens on; "
-        "the daemon rules read the actual config files. Malformed ExposedPorts keys are "
-        "reported in category 'input' and otherwise ignored."
+        "EXPOSE is documentation, but it is usually the port the daemon's config listens on. "
+        "When the config of the daemon the image starts was read, that config decides: the "
+        "daemon rules report its ports and EXPOSE is info (also when the image still exposes "
+        "a port the daemon no longer listens on). Malformed ExposedPorts keys are reported in "
+        "category 'input' and otherwise ignored."
     ),
     check=check,
 )

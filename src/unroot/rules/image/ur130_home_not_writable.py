@@ -8,7 +8,7 @@ from unroot.findings import Category, Evidence, Finding, Severity
 from unroot.image.context import ImageContext
 from unroot.oci.model import normalise
 from unroot.rules.base import Rule
-from unroot.rules.image._util import DIR_FIX, dir_problem, file_evidence
+from unroot.rules.image._util import DIR_FIX, daemon_decides, dir_problem, file_evidence
 
 
 def check(ctx: ImageContext) -> Iterator[Finding]:
@@ -41,9 +41,11 @@ def check(ctx: ImageContext) -> Iterator[Finding]:
         return
     found = ctx.entry(path)
     evidence = [source] + ([file_evidence(found)] if found is not None else [])
+    level, note = daemon_decides(ctx, RULE.severity)
     yield RULE.finding(
-        f"HOME /{path} ({how}) {problem}",
+        f"HOME /{path} ({how}) {problem}{note}",
         *evidence,
+        severity=level,
         fix=DIR_FIX.format(path="/" + path),
         data={"path": "/" + path, "source": how},
     )

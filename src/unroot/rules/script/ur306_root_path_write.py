@@ -16,16 +16,23 @@ def check(analysis: EntrypointAnalysis) -> Iterator[Finding]:
         if w.path in seen:
             continue
         seen.add(w.path)
+        if w.certain:
+            why = w.reason or "an arbitrary UID in group 0 cannot write it"
+        else:
+            why = (
+                "whether an arbitrary UID can is not known here "
+                f"({w.reason or 'its owner comes from a base image that is not known'})"
+            )
         yield RULE.finding(
-            f"writes {w.path} ({w.how}) at start ({loc(w.file, w.line)}); the path is root-owned "
-            "and not writable by group 0",
+            f"writes {w.path} ({w.how}) at start ({loc(w.file, w.line)}); {why}",
             where(w.file, w.line, w.text),
+            severity=RULE.severity if w.certain else Severity.INFO,
             fix=(
                 f"Create {w.path} at build time and make it group-0 writable "
                 f"('chgrp -R 0 {w.path} && chmod -R g=u {w.path}'), or write to a path the "
                 "runtime user owns (e.g. under /tmp or a volume)."
             ),
-            data={"path": w.path, "how": w.how},
+            data={"path": w.path, "how": w.how, "reason": w.reason, "certain": w.certain},
         )
 
 
@@ -34,7 +41,7 @@ RULE = Rule(
     kind="script",
     category=Category.ROOT_OWNED_WRITABLE_PATHS,
     severity=Severity.WARNING,
-    title="Entrypoint writes root-owned paths at start",
+    title="Entrypoint writes paths an arbitrary UID cannot write at start",
     rationale=(
         "Entrypoints that render config into /etc, create /run or /var/run directories or "
         "open logs under /var/log work only as root unless those paths were made writable "
@@ -44,8 +51,10 @@ RULE = Rule(
     docs=(
         "Best effort: mkdir, touch, tee, cp/mv/install/ln destinations, sed -i and shell "
         "redirections into /etc, /run, /var/run, /var/log, /var/lib, /var/cache, /usr, /opt and "
-        "/srv. With image metadata, paths already writable by group 0 (or owned by a non-root "
-        "user) are not reported; paths with unexpanded variables are skipped."
+        "/srv, judged with the arbitrary-UID access model on the image (or on a Dockerfile's "
+        "file model, where an ownership the model does not know makes the finding info). "
+        "mkdir -p of a directory that exists writes nothing; paths with unexpanded variables "
+        "are skipped."
     ),
     check=check,
 )
