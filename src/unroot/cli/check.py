@@ -2,16 +2,16 @@
 
 Wiring only: inputs come from :mod:`unroot.workload.inputs`, the verdicts from
 :func:`unroot.pipeline.workload.check_workloads`, reports from :mod:`unroot.report`.
-``--format verdict`` and ``--format scc-verdict`` are the conformance runners' contracts
-(:mod:`unroot.pipeline.psa_verdict`, :mod:`unroot.pipeline.scc_verdict`) and are answered before
-anything heavy is imported (the runners start a process per request).
+``--format verdict`` and ``--format scc-verdict`` are the conformance runners' contracts,
+answered by :mod:`unroot.cli.check_contracts` before anything heavy is imported (the runners
+start a process per request).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
@@ -128,10 +128,13 @@ def check(
 ) -> None:
     """Check workloads (Kubernetes YAML, Helm output, compose files, run command lines)."""
     if fmt == "verdict":
-        _verdict(inputs, level or "restricted", psa_version)
-        return
+        from unroot.cli.check_contracts import psa_verdict
+
+        psa_verdict(inputs, level or "restricted", psa_version)
     if fmt == "scc-verdict":
-        _scc_verdict(inputs)
+        from unroot.cli.check_contracts import scc_verdict
+
+        scc_verdict(inputs)
     from unroot.errors import UsageError
     from unroot.findings import Severity
     from unroot.pipeline.workload import check_workloads, make_options
@@ -166,55 +169,6 @@ def check(
         sys.exit(2)
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     sys.exit(1 if result.fails(threshold) else 0)
-
-
-def _verdict(inputs: tuple[str, ...], level: str, version: str) -> None:
-    """The conformance contract: the verdict on stdout (errors on stderr) and its exit code."""
-    from unroot.errors import InputError
-    from unroot.files.read import open_named
-    from unroot.pipeline.psa_verdict import EXIT_ERROR, verdict_for_stream
-    from unroot.workload.load import read_bounded
-
-    try:
-        chunks = []
-        for path in inputs or ("-",):
-            if path == "-":
-                chunks.append(read_bounded(sys.stdin.buffer, "<stdin>"))
-                continue
-            with open_named(path) as fh:
-                chunks.append(read_bounded(fh, path))
-        text, code = verdict_for_stream(b"".join(chunks), level, version)
-    except InputError as exc:
-        text, code = f"error: {exc}", EXIT_ERROR
-    stream = sys.stderr if code == EXIT_ERROR else sys.stdout
-    stream.write(text + "\n")
-    stream.flush()
-    sys.exit(code)
-
-
-def _scc_verdict(inputs: tuple[str, ...]) -> NoReturn:
-    """The SCC conformance contract: one request (a file or stdin) in, one JSON answer out.
-
-    A malformed request raises :class:`~unroot.errors.InputError` (one line, exit 2)."""
-    import orjson
-
-    from unroot.errors import InputError
-    from unroot.files.read import open_named
-    from unroot.pipeline.scc_verdict import answer_for_bundle
-    from unroot.workload.load import read_bounded
-
-    if len(inputs) > 1:
-        raise InputError("--format scc-verdict reads one request (a file or -)")
-    path = inputs[0] if inputs else "-"
-    if path == "-":
-        data, name = read_bounded(sys.stdin.buffer, "<stdin>"), "<stdin>"
-    else:
-        with open_named(path) as fh:
-            data, name = read_bounded(fh, path), path
-    answer, code = answer_for_bundle(data, name)
-    sys.stdout.write(orjson.dumps(answer).decode() + "\n")
-    sys.stdout.flush()
-    sys.exit(code)
 
 
 def _image_scanner(sources: tuple[str, ...]) -> Callable[[str], Target]:
