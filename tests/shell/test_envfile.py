@@ -85,3 +85,17 @@ def test_expand_text_with_defaults_and_trims() -> None:
 @given(st.text(max_size=300))
 def test_never_raises(text: str) -> None:
     evaluate(text, {"A": "1"}, exists=lambda p: True, read=lambda p: text)
+
+
+def test_sourcing_fan_out_is_bounded() -> None:
+    """A file that sources the next level a dozen times per line would be read 12**depth
+    times; the evaluator stops reading after a fixed number of sources and still returns."""
+    reads: list[str] = []
+
+    def read(path: str) -> str | None:
+        reads.append(path)
+        return "X=1\n" + ". /etc/next\n" * 12
+
+    env = evaluate(". /etc/next\n", read=read)
+    assert env["X"] == "1"
+    assert 0 < len(reads) <= 64

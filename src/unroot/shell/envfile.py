@@ -29,6 +29,9 @@ from unroot.shell.parse import MAX_INPUT
 
 _MAX_DEPTH = 4
 _MAX_NODES = 20000
+_MAX_SOURCES = 64
+"""Files one evaluation may source in all: real env files source a few; a file sourcing the
+next one a dozen times per level would otherwise be read and parsed thousands of times."""
 _EXPANSION = re.compile(
     r"^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"(?:(?P<op>:-|-|:=|=|:\+|\+|##|#|%%|%)(?P<arg>.*))?\}$",
@@ -103,6 +106,7 @@ class _State:
         self.exists = exists
         self.read = read
         self.budget = _MAX_NODES
+        self.sources = _MAX_SOURCES
 
     # -- statements -------------------------------------------------------------------------
     def run_text(self, text: str, depth: int) -> None:
@@ -159,6 +163,9 @@ class _State:
             self.forget(node)
             return
         if words[0] in (".", "source") and len(words) > 1 and self.read is not None:
+            self.sources -= 1
+            if self.sources < 0:
+                return  # as for a file it cannot read
             text = self.read(words[1])
             if text is not None:
                 self.run_text(text, depth + 1)
